@@ -1,0 +1,143 @@
+/**
+ * Functions that cross to a worker thread. A function travels as its source
+ * text and is compiled once per thread; a built-in (`String`, `Math.sqrt`)
+ * travels by name; a module function travels as its URL and export name.
+ * Functions nested in `context` travel the same way.
+ */
+import type { ResolvedModuleFunction } from "../options";
+
+export type FunctionWire =
+  | { readonly kind: "source"; readonly source: string; readonly name: string }
+  | { readonly kind: "global"; readonly path: string }
+  | { readonly kind: "module"; readonly module: string; readonly export: string };
+
+const FUNCTION_MARK = "__pipelabFunction__";
+
+/**
+ * Describes a function so a worker thread can rebuild it. Throws a TypeError
+ * when that is impossible (bound functions, classes, native functions that are
+ * not reachable by name from the worker's globals).
+ */
+export function functionToWire(fn: Function | ResolvedModuleFunction, what: string): FunctionWire {
+  if (typeof fn !== "function") return { kind: "module", module: fn.module, export: fn.export };
+  const source = Function.prototype.toString.call(fn);
+  if (source.includes("[native code]")) {
+    const path = globalPathOf(fn);
+    if (path) return { kind: "global", path };
+    throw new TypeError(
+      `${what} is a bound or native function (${fn.name || "anonymous"}), which cannot be sent to a worker thread; ` +
+        "write it as an inline function or give it as { module, export }",
+    );
+  }
+  if (/^class\b/.test(source)) {
+    throw new TypeError(`${what} is a class, not a function; worker mode needs a function`);
+  }
+  return { kind: "source", source, name: fn.name };
+}
+
+/** `String` -> "String", `Math.sqrt` -> "Math.sqrt": built-ins the worker has too. */
+function globalPathOf(fn: Function): string | undefined {
+  const g = globalThis as Record<string, unknown>;
+  if (fn.name && g[fn.name] === fn) return fn.name;
+  for (const holder of ["Math", "JSON", "Number", "String", "Object", "Array", "Date", "Reflect"]) {
+    const ns = g[holder] as Record<string, unknown> | undefined;
+    if (ns && fn.name && ns[fn.name] === fn) return `${holder}.${fn.name}`;
+  }
+  return undefined;
+}
+
+/** Replaces functions inside `context` (plain objects and arrays) with their wire form. */
+export function encodeContext(value: unknown, what: string, seen = new Map<object, unknown>()): unknown {
+  if (typeof value === "function") return { [FUNCTION_MARK]: functionToWire(value, what) };
+  if (typeof value !== "object" || value === null || !isPlainContainer(value)) return value;
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+  seen.set(value, copy);
+  for (const [key, item] of Object.entries(value)) {
+    (copy as Record<string, unknown>)[key] = encodeContext(item, `${what}.${key}`, seen);
+  }
+  return copy;
+}
+
+/** The inverse of encodeContext, in the worker. */
+export async function decodeContext(value: unknown, seen = new Map<object, unknown>()): Promise<unknown> {
+  if (typeof value !== "object" || value === null || !isPlainContainer(value)) return value;
+  const wire = (value as Record<string, unknown>)[FUNCTION_MARK] as FunctionWire | undefined;
+  if (wire !== undefined) return loadFunction(wire);
+  const known = seen.get(value);
+  if (known !== undefined) return known;
+  seen.set(value, value);
+  for (const [key, item] of Object.entries(value)) {
+    (value as Record<string, unknown>)[key] = await decodeContext(item, seen);
+  }
+  return value;
+}
+
+function isPlainContainer(value: object): boolean {
+  if (Array.isArray(value)) return true;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** Rebuilds a function from its wire form (in a worker thread, or in-process for module functions). */
+export async function loadFunction(wire: FunctionWire): Promise<Function> {
+  switch (wire.kind) {
+    case "source":
+      return compile(wire.source);
+    case "global":
+      return wire.path.split(".").reduce<any>((obj, key) => obj[key], globalThis);
+    case "module":
+      return loadModuleFunction(wire);
+  }
+}
+
+export async function loadModuleFunction(spec: { module: string; export: string }): Promise<Function> {
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = await import(spec.module);
+  } catch (error) {
+    throw new Error(`cannot load module function from ${spec.module}: ${(error as Error).message}`, { cause: error });
+  }
+  // A CommonJS module imported from ESM puts module.exports on `default`.
+  let fn = namespace[spec.export];
+  if (fn === undefined && spec.export !== "default") {
+    fn = (namespace.default as Record<string, unknown> | undefined)?.[spec.export];
+  }
+  if (typeof fn !== "function") {
+    throw new TypeError(`module ${spec.module} has no function export "${spec.export}" (found ${typeof fn})`);
+  }
+  return fn;
+}
+
+/**
+ * esbuild and tsx wrap named functions in `__name(fn, "name")`; the helper is
+ * defined where they compiled the code, not in the worker, so give it here.
+ */
+function nameHelper<F>(target: F, value: string): F {
+  try {
+    Object.defineProperty(target, "name", { value, configurable: true });
+  } catch {
+    // A frozen function keeps its name; the helper only ever sets names.
+  }
+  return target;
+}
+
+function compile(source: string): Function {
+  const attempts = [
+    source,
+    // Method shorthand (`double(x) { ... }`, `async *gen() {}`) is not an expression by itself.
+    `(() => { const holder = { ${source} }; return holder[Object.keys(holder)[0]]; })()`,
+  ];
+  let firstError: unknown;
+  for (const expression of attempts) {
+    try {
+      const make = new Function("__name", `return (${expression}\n);`);
+      const fn = make(nameHelper);
+      if (typeof fn === "function") return fn;
+    } catch (error) {
+      firstError ??= error;
+    }
+  }
+  throw new SyntaxError(`cannot compile the function's source in the worker thread: ${(firstError as Error)?.message}\n${source}`);
+}

@@ -1,0 +1,62 @@
+/**
+ * InProcessExecutor: sync and async modes. The function runs on the main
+ * thread; each worker slot has its own `ctx`, built once (not per item).
+ */
+import type { Hook, ResolvedModuleFunction, ResolvedStageOptions, StageFunction } from "../options";
+import { type Executor, HookError } from "./executor";
+import { loadModuleFunction } from "./function-source";
+
+export class InProcessExecutor implements Executor {
+  private fn: StageFunction | undefined;
+  private readonly contexts: Record<string, unknown>[] = [];
+  private readonly started: boolean[] = [];
+
+  constructor(
+    private readonly source: StageFunction | ResolvedModuleFunction,
+    private readonly options: ResolvedStageOptions,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async start(): Promise<void> {
+    const { workers, context, onStart } = this.options;
+    for (let worker = 0; worker < workers; worker++) {
+      this.contexts.push({ ...context, worker, signal: this.signal });
+    }
+    this.fn = typeof this.source === "function" ? this.source : ((await loadModuleFunction(this.source)) as StageFunction);
+    await Promise.all(this.contexts.map((ctx, worker) => this.startWorker(ctx, worker, onStart)));
+  }
+
+  private async startWorker(ctx: Record<string, unknown>, worker: number, onStart: Hook | undefined): Promise<void> {
+    if (onStart) {
+      let values: unknown;
+      try {
+        values = await onStart(ctx);
+      } catch (error) {
+        throw new HookError("onStart", worker, error);
+      }
+      if (typeof values === "object" && values !== null) Object.assign(ctx, values);
+    }
+    this.started[worker] = true;
+  }
+
+  call(value: unknown, slot: number): unknown {
+    return this.fn!(value, this.contexts[slot]!);
+  }
+
+  async stop(): Promise<void> {
+    const { onDone } = this.options;
+    if (!onDone) return;
+    const results = await Promise.allSettled(
+      this.contexts.map(async (ctx, worker) => {
+        if (!this.started[worker]) return;
+        try {
+          await onDone(ctx);
+        } catch (error) {
+          throw new HookError("onDone", worker, error);
+        }
+      }),
+    );
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+  }
+}

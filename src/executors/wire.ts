@@ -1,0 +1,111 @@
+/**
+ * The protocol between a WorkerExecutor and its threads, and the check that
+ * decides whether a value can cross: structured clone turns a class instance
+ * into a plain object without its methods and throws on functions and symbols,
+ * so pipelab looks first and names what would be lost.
+ */
+import type { Operation } from "../options";
+import type { FunctionWire } from "./function-source";
+
+/** What a thread needs to serve a stage. Sent once per thread. */
+export interface StageWire {
+  stage: string;
+  operation: Operation;
+  fn: FunctionWire;
+  onStart: FunctionWire | undefined;
+  onDone: FunctionWire | undefined;
+  /** `context` with its functions encoded. */
+  context: Record<string, unknown>;
+}
+
+export interface ServeTask {
+  port: import("node:worker_threads").MessagePort;
+  worker: number;
+  stage: StageWire;
+}
+
+export type ToWorker =
+  | { type: "item"; id: number; value: unknown }
+  /** The run is stopping: abort ctx.signal and drop queued items. */
+  | { type: "cancel" }
+  /** Run onDone (if started), answer "done" and end the serve task. */
+  | { type: "done" };
+
+export type FromWorker =
+  | { type: "ready"; error?: WireError }
+  | { type: "result"; id: number; value: unknown }
+  | { type: "error"; id: number; error: WireError }
+  | { type: "done"; started: boolean; error?: WireError };
+
+/** An error as it crosses threads: enough to rebuild it on the other side. */
+export interface WireError {
+  name: string;
+  message: string;
+  stack?: string;
+  code?: unknown;
+}
+
+export function errorToWire(error: unknown): WireError {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack, code: (error as { code?: unknown }).code };
+  }
+  return { name: "Error", message: String(error) };
+}
+
+export function errorFromWire(wire: WireError): Error {
+  const error = new Error(wire.message);
+  error.name = wire.name;
+  if (wire.stack) error.stack = wire.stack;
+  if (wire.code !== undefined) (error as { code?: unknown }).code = wire.code;
+  return error;
+}
+
+const CLONEABLE_CLASSES: Function[] = [
+  Object, Array, Date, RegExp, Map, Set, ArrayBuffer, SharedArrayBuffer, Error,
+  EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, Boolean, Number, String,
+];
+
+/**
+ * Where `value` holds something that cannot cross to another thread intact, a
+ * description such as `".parser is a function"`; undefined when it can.
+ */
+export function findUncloneable(value: unknown, path = "", seen?: Set<object>): string | undefined {
+  switch (typeof value) {
+    case "function":
+      return `${path || "it"} is a function`;
+    case "symbol":
+      return `${path || "it"} is a symbol`;
+    case "object":
+      break;
+    default:
+      return undefined;
+  }
+  if (value === null || ArrayBuffer.isView(value)) return undefined;
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== null && !CLONEABLE_CLASSES.includes(proto.constructor)) {
+    const name = proto.constructor?.name ?? "an unknown class";
+    return `${path || "it"} is an instance of ${name}, which would arrive as a plain object without its methods`;
+  }
+  seen ??= new Set();
+  if (seen.has(value as object)) return undefined;
+  seen.add(value as object);
+  if (value instanceof Map) {
+    for (const [k, v] of value) {
+      const found = findUncloneable(k, `${path}<map key>`, seen) ?? findUncloneable(v, `${path}.get(${String(k)})`, seen);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (value instanceof Set) {
+    for (const v of value) {
+      const found = findUncloneable(v, `${path}<set item>`, seen);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value as object)) {
+    const found = findUncloneable((value as Record<string, unknown>)[key], Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, seen);
+    if (found) return found;
+  }
+  return undefined;
+}

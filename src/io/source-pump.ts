@@ -1,0 +1,82 @@
+/**
+ * SourcePump: reads a source into the first buffer, honouring its bound, and
+ * (when an ordered() stage needs it) a window on how far the source may run
+ * ahead of the last item released in order.
+ */
+import type { BoundedBuffer } from "../buffer";
+import type { Doorbell } from "../doorbell";
+import { type Envelope, valueEnvelope } from "../envelope";
+import { AbortError, messageOf, StageError } from "../errors";
+import { type RunControl, whenAborted } from "../run-control";
+import type { StageCounters } from "../stats/stage-counters";
+import type { Source, SourceIterator } from "./source";
+
+/** The source may emit item i only while i < limit(); `bell` rings when the limit grows. */
+export interface SourceGate {
+  limit(): number;
+  readonly bell: Doorbell;
+}
+
+export class SourcePump {
+  constructor(
+    private readonly source: Source,
+    private readonly output: BoundedBuffer<Envelope>,
+    private readonly control: RunControl,
+    private readonly counters: StageCounters,
+    private readonly gate: SourceGate | undefined,
+  ) {}
+
+  async run(): Promise<void> {
+    const { output, control, counters, gate } = this;
+    const { signal } = control;
+    const aborted = whenAborted(signal);
+    let iterator: SourceIterator | undefined;
+    let midStep = false;
+    try {
+      iterator = this.source.open();
+      for (let index = 0; ; index++) {
+        while (gate && index >= gate.limit() && !signal.aborted) await Promise.race([gate.bell.wait(), aborted]);
+        while (!output.hasSpace && !signal.aborted) await output.whenSpace();
+        if (signal.aborted) break;
+        let step = iterator.next();
+        // A slow or stuck source must not hold up a stopping run.
+        if (isPromise(step)) {
+          midStep = true;
+          step = await Promise.race([step, aborted.then(() => STOPPED)]);
+          midStep = false;
+        }
+        if (step === STOPPED || signal.aborted) break;
+        if (step.done) break;
+        counters.itemsOut++;
+        output.push(valueEnvelope(index, step.value));
+      }
+    } catch (error) {
+      if (!signal.aborted) control.fail(this.wrap(error));
+    }
+    if (signal.aborted) {
+      // Let the source clean up (close a file, end a generator). One stuck in a
+      // step would never answer, so wait only where that cannot happen.
+      const cleanup = Promise.resolve()
+        .then(() => iterator?.return?.())
+        .catch(() => {});
+      if (!midStep || this.source.awaitReturn) await cleanup;
+      return;
+    }
+    output.close();
+  }
+
+  private wrap(error: unknown): Error {
+    if (error instanceof StageError || error instanceof AbortError) return error;
+    return new StageError(`The source failed after ${this.counters.itemsOut} items: ${messageOf(error)}`, {
+      stage: "source",
+      index: this.counters.itemsOut,
+      cause: error,
+    });
+  }
+}
+
+const STOPPED = { done: true, value: undefined, stopped: true } as const;
+
+function isPromise(value: unknown): value is Promise<IteratorResult<unknown>> {
+  return typeof (value as Promise<unknown>)?.then === "function";
+}

@@ -1,0 +1,183 @@
+/**
+ * Stage options: their public types, their defaults, and the one place where
+ * they are checked. Every check runs when the pipeline is built, so bad input
+ * fails at the line that wrote it, with the option's name in the message.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+
+/** How a stage calls its function: one at a time, concurrently on the event loop, or on worker threads. */
+export type Mode = "sync" | "async" | "worker";
+
+/**
+ * A function loaded from a module instead of written inline; in worker mode each
+ * thread imports it. `module` is a path (relative to the working directory), a
+ * `file:` URL or a package name; `export` defaults to `"default"`.
+ */
+export interface ModuleFunction {
+  module: string;
+  export?: string;
+}
+
+/** What `onStart` returned, merged into `ctx` (nothing when it returned nothing). */
+export type StartValues<S> = S extends object ? S : {};
+
+/**
+ * The second argument of every stage function: the keys of `context`, the keys
+ * of the object `onStart` returned for this worker, the worker's index and a
+ * signal aborted when the run is cancelled or the item timed out.
+ */
+export type StageContext<C = {}, S = {}> = C &
+  StartValues<S> & {
+    /** This worker's index, 0..workers-1. */
+    readonly worker: number;
+    /** Aborted when the run stops early or fails, or this item timed out. */
+    readonly signal: AbortSignal;
+  };
+
+/** Options every stage accepts. `C` is the type of `context`, `S` what `onStart` returns. */
+export interface StageOptions<C extends object = {}, S = void> {
+  /** "async" (default): `workers` items in flight on the event loop; "worker": a pool of `workers` threads; "sync": one at a time. */
+  mode?: Mode;
+  /** Concurrency: items in flight (async), threads (worker). Sync mode treats it as 1. Default 1. */
+  workers?: number;
+  /** Bound of the stage's output buffer in items; 0 means unbounded. Default 100. */
+  maxsize?: number;
+  /** Emit in input order (default true) or as completed (false). */
+  ordered?: boolean;
+  /** Milliseconds an item may take before the run fails with a TimeoutError. Default: no limit. */
+  timeout?: number;
+  /** Runs once per worker before its first item; its result's keys join `ctx`. */
+  onStart?: (ctx: StageContext<C>) => S | Promise<S>;
+  /** Runs once per started worker when the stage ends, however it ends. */
+  onDone?: (ctx: StageContext<C, S>) => unknown;
+  /** Values every worker receives in `ctx` (structured-cloned to worker threads; functions travel as source). */
+  context?: C;
+  /** Shown in statistics and errors. Default: the operation and the function's name, e.g. `map(parse)`. */
+  name?: string;
+}
+
+/** The operations a stage can perform with its function. */
+export type Operation = "map" | "flatMap" | "filter" | "each";
+
+export type StageFunction = (item: unknown, ctx: Record<string, unknown>) => unknown;
+export type Hook = (ctx: Record<string, unknown>) => unknown;
+
+/** A module function after resolution: an absolute `file:` URL (or a package's resolved file). */
+export interface ResolvedModuleFunction {
+  module: string;
+  export: string;
+}
+
+export interface ResolvedStageOptions {
+  mode: Mode;
+  workers: number;
+  maxsize: number;
+  ordered: boolean;
+  /** 0 means no limit. */
+  timeout: number;
+  onStart: Hook | undefined;
+  onDone: Hook | undefined;
+  context: Record<string, unknown>;
+  name: string | undefined;
+}
+
+export const DEFAULT_MAXSIZE = 100;
+const MODES: readonly Mode[] = ["sync", "async", "worker"];
+const KNOWN = new Set(["mode", "workers", "maxsize", "ordered", "timeout", "onStart", "onDone", "context", "name"]);
+
+/** Checks the options given to `map`, `filter`, ... and fills in defaults. */
+export function resolveStageOptions(operation: Operation, options: unknown): ResolvedStageOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${operation}(): options must be an object, got ${describe(options)}`);
+  }
+  const o = options as StageOptions<Record<string, unknown>, unknown>;
+  for (const key of Object.keys(o)) {
+    if (!KNOWN.has(key)) {
+      throw new TypeError(`${operation}(): unknown option "${key}" (known options: ${[...KNOWN].join(", ")})`);
+    }
+  }
+  const mode = o.mode ?? "async";
+  if (!MODES.includes(mode)) {
+    throw new TypeError(`${operation}(): option "mode" must be one of ${MODES.map((m) => `"${m}"`).join(", ")}, got ${describe(mode)}`);
+  }
+  const workers = o.workers ?? 1;
+  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1) {
+    throw new RangeError(`${operation}(): option "workers" must be a positive integer, got ${describe(workers)}`);
+  }
+  const maxsize = o.maxsize ?? DEFAULT_MAXSIZE;
+  if (typeof maxsize !== "number" || !Number.isInteger(maxsize) || maxsize < 0) {
+    throw new RangeError(`${operation}(): option "maxsize" must be a non-negative integer (0 = unbounded), got ${describe(maxsize)}`);
+  }
+  const timeout = o.timeout ?? Infinity;
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0) {
+    throw new RangeError(`${operation}(): option "timeout" must be a positive number of milliseconds, got ${describe(timeout)}`);
+  }
+  if (o.ordered !== undefined && typeof o.ordered !== "boolean") {
+    throw new TypeError(`${operation}(): option "ordered" must be a boolean, got ${describe(o.ordered)}`);
+  }
+  for (const hook of ["onStart", "onDone"] as const) {
+    if (o[hook] !== undefined && typeof o[hook] !== "function") {
+      throw new TypeError(`${operation}(): option "${hook}" must be a function, got ${describe(o[hook])}`);
+    }
+  }
+  const context = o.context ?? {};
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    throw new TypeError(`${operation}(): option "context" must be an object of named values, got ${describe(context)}`);
+  }
+  for (const reserved of ["worker", "signal"]) {
+    if (reserved in context) {
+      throw new TypeError(`${operation}(): option "context" must not have a key "${reserved}": ctx.${reserved} is set by pipelab`);
+    }
+  }
+  if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0)) {
+    throw new TypeError(`${operation}(): option "name" must be a non-empty string, got ${describe(o.name)}`);
+  }
+  return {
+    mode,
+    // A sync stage runs one item at a time by definition; more workers would be a lie.
+    workers: mode === "sync" ? 1 : workers,
+    maxsize,
+    ordered: o.ordered ?? true,
+    timeout: timeout === Infinity ? 0 : timeout,
+    onStart: o.onStart as Hook | undefined,
+    onDone: o.onDone as Hook | undefined,
+    context: context as Record<string, unknown>,
+    name: o.name,
+  };
+}
+
+/** Checks a stage's function: a function, or `{ module, export }` resolved against the working directory. */
+export function resolveStageFunction(operation: Operation, fn: unknown): StageFunction | ResolvedModuleFunction {
+  if (typeof fn === "function") return fn as StageFunction;
+  if (typeof fn === "object" && fn !== null && typeof (fn as ModuleFunction).module === "string") {
+    const spec = fn as ModuleFunction;
+    const exportName = spec.export ?? "default";
+    if (typeof exportName !== "string" || exportName.length === 0) {
+      throw new TypeError(`${operation}(): "export" of a module function must be a non-empty string, got ${describe(exportName)}`);
+    }
+    return { module: resolveModule(spec.module), export: exportName };
+  }
+  throw new TypeError(`${operation}(): expected a function or { module, export }, got ${describe(fn)}`);
+}
+
+function resolveModule(specifier: string): string {
+  if (specifier.startsWith("file:")) return specifier;
+  if (isAbsolute(specifier) || specifier.startsWith(".")) return pathToFileURL(resolve(specifier)).href;
+  try {
+    return pathToFileURL(require.resolve(specifier, { paths: [process.cwd()] })).href;
+  } catch (error) {
+    throw new TypeError(`module function: cannot find module "${specifier}" from ${process.cwd()}`, { cause: error });
+  }
+}
+
+/** A short description of a bad value for an error message. */
+export function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return `an object (${value.constructor?.name ?? "null prototype"})`;
+  return `${typeof value} ${String(value)}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * Pipeline<T>: the fluent, immutable builder. Each method checks its input and
+ * returns a new Pipeline; nothing runs until the pipeline is consumed, and
+ * every consumption is a new run from the source.
+ */
+import { basename } from "node:path";
+import { encodeContext, functionToWire } from "./executors/function-source";
+import { MergedRuns } from "./io/merged-runs";
+import { Source, type SourceInput } from "./io/source";
+import {
+  type ModuleFunction,
+  type Operation,
+  resolveStageFunction,
+  resolveStageOptions,
+  type StageContext,
+  type StageOptions,
+  describe,
+} from "./options";
+import type { RunStats } from "./stats/run-stats";
+import type { Plan, StageStep, Step } from "./steps";
+import { Run, type RunOptions } from "./supervisor";
+
+/** A stage function: `(item, ctx) => result`. */
+export type StageFn<T, R, C, W> = (item: T, ctx: StageContext<C, W>) => R;
+
+/** What a flatMap function may return. */
+export type Expansion<U> = Iterable<U> | AsyncIterable<U>;
+
+export class Pipeline<T> implements AsyncIterable<T> {
+  /** @internal Use `from()`, `range()` or `concat()`. */
+  constructor(private readonly plan: Plan) {}
+
+  /**
+   * Transforms each item with `fn` (which may be async).
+   * @example from([1, 2, 3]).map((x) => x * 2)                               // 2, 4, 6
+   * @example from(urls).map(fetchJson, { workers: 16 })                         // 16 requests in flight
+   * @example from(rows).map((r, ctx) => r.v * ctx.k, { mode: "worker", workers: 4, context: { k: 3 } })
+   */
+  map<U, C extends object = {}, W = void>(fn: StageFn<T, U | PromiseLike<U>, C, W>, options?: StageOptions<C, W>): Pipeline<U>;
+  map<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U>;
+  map(fn: unknown, options?: unknown): Pipeline<unknown> {
+    return this.stage("map", fn, options);
+  }
+
+  /**
+   * Replaces each item by the items of the (async) iterable `fn` returns.
+   * @example from(["a b", "c"]).flatMap((s) => s.split(" "))                  // "a", "b", "c"
+   */
+  flatMap<U, C extends object = {}, W = void>(
+    fn: StageFn<T, Expansion<U> | PromiseLike<Expansion<U>>, C, W>,
+    options?: StageOptions<C, W>,
+  ): Pipeline<U>;
+  flatMap<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U>;
+  flatMap(fn: unknown, options?: unknown): Pipeline<unknown> {
+    return this.stage("flatMap", fn, options);
+  }
+
+  /**
+   * Keeps the items for which `fn` is truthy (`fn` may be async).
+   * @example range(10).filter((x) => x % 2 === 0)                           // 0, 2, 4, 6, 8
+   */
+  filter<S extends T, C extends object = {}, W = void>(fn: (item: T, ctx: StageContext<C, W>) => item is S, options?: StageOptions<C, W>): Pipeline<S>;
+  filter<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<T>;
+  filter(fn: unknown, options?: unknown): Pipeline<unknown> {
+    return this.stage("filter", fn, options);
+  }
+
+  /**
+   * Runs `fn` for its side effect; the stage emits nothing.
+   * @example await from(rows).each((row) => db.insert(row), { workers: 8 }).run()
+   */
+  each<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<never> {
+    return this.stage("each", fn, options) as Pipeline<never>;
+  }
+
+  /**
+   * Restores source order after unordered stages; a flatMap's children take their parent's place.
+   * @example from(urls).map(fetchPage, { workers: 8, ordered: false }).ordered()
+   */
+  ordered(): Pipeline<T> {
+    return this.with({ type: "ordered" });
+  }
+
+  /**
+   * The first `count` items; then the whole run shuts down.
+   * @example await from(naturals()).map(slowSquare).take(5).toArray()
+   */
+  take(count: number): Pipeline<T> {
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+      throw new RangeError(`take(): count must be a non-negative integer, got ${describe(count)}`);
+    }
+    return this.with({ type: "take", count });
+  }
+
+  /**
+   * Starts a run and streams its results; `for await (const x of p)` does the same without options.
+   * @example for await (const x of p.iterate({ signal: AbortSignal.timeout(5000) })) console.log(x)
+   */
+  iterate(options?: RunOptions): AsyncIterableIterator<T> {
+    return new Run<T>(this.plan, options);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    return this.iterate();
+  }
+
+  /**
+   * Runs the pipeline and collects its results.
+   * @example const squares = await range(5).map((x) => x * x).toArray()   // [0, 1, 4, 9, 16]
+   */
+  async toArray(options?: RunOptions): Promise<T[]> {
+    const results: T[] = [];
+    for await (const item of this.iterate(options)) results.push(item);
+    return results;
+  }
+
+  /**
+   * Runs the pipeline for its side effects and resolves to the run's statistics.
+   * @example const stats = await from(files).each(upload, { workers: 4 }).run()
+   */
+  async run(options?: RunOptions): Promise<RunStats> {
+    const run = new Run<T>(this.plan, options);
+    for (;;) if ((await run.next()).done) break;
+    return run.finished();
+  }
+
+  private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<unknown> {
+    const resolvedFn = resolveStageFunction(operation, fn);
+    const resolved = resolveStageOptions(operation, options);
+    const defaultName = defaultStageName(operation, resolvedFn);
+    const what = `${operation}(): the stage function`;
+    const wire =
+      resolved.mode === "worker"
+        ? {
+            operation,
+            fn: functionToWire(resolvedFn, what),
+            onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
+            onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
+            context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
+          }
+        : undefined;
+    const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
+    return this.with(step);
+  }
+
+  private with(step: Step): Pipeline<never> {
+    return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
+  }
+}
+
+/** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
+function defaultStageName(operation: Operation, fn: Function | { module: string; export: string }): string {
+  if (typeof fn === "function") return fn.name ? `${operation}(${fn.name})` : operation;
+  return `${operation}(${fn.export === "default" ? basename(fn.module) : fn.export})`;
+}
+
+/**
+ * Starts a pipeline from an iterable, an async iterable, an object-mode Readable
+ * or a function that returns one of those (call it per run, so the pipeline can
+ * run again; a generator object or a stream can be read by one run only).
+ * @example from([1, 2, 3]).map((x) => x + 1)
+ * @example from(() => fs.createReadStream("big.txt").pipe(split()))
+ */
+export function from<T>(source: SourceInput<T>): Pipeline<T> {
+  return new Pipeline<T>({ source: new Source(source), steps: [] });
+}
+
+/**
+ * Numbers from `start` (inclusive) to `end` (exclusive) by `step`, like Python's range.
+ * `range(n)` counts 0..n-1; `end` may be Infinity.
+ * @example range(3).toArray()          // [0, 1, 2]
+ * @example range(10, 0, -3).toArray()  // [10, 7, 4, 1]
+ */
+export function range(start: number, end?: number, step = 1): Pipeline<number> {
+  if (end === undefined) [start, end] = [0, start];
+  for (const [name, value] of [["start", start], ["end", end], ["step", step]] as const) {
+    if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`range(): ${name} must be a number, got ${describe(value)}`);
+  }
+  if (!Number.isFinite(start) || !Number.isFinite(step)) throw new RangeError("range(): start and step must be finite");
+  if (step === 0) throw new RangeError("range(): step must not be 0");
+  const stop = end;
+  return from(function* () {
+    if (step > 0) for (let x = start; x < stop; x += step) yield x;
+    else for (let x = start; x > stop; x += step) yield x;
+  });
+}
+
+/**
+ * All items of several pipelines, run at the same time and interleaved as they arrive.
+ * `ordered()` after it restores the order in which they arrived, not per pipeline.
+ * @example concat(from(a), from(b)).map(normalize)
+ */
+export function concat<P extends Pipeline<unknown>[]>(...pipelines: P): Pipeline<P[number] extends Pipeline<infer U> ? U : never> {
+  pipelines.forEach((p, i) => {
+    if (!(p instanceof Pipeline)) throw new TypeError(`concat(): argument ${i + 1} is not a pipeline, got ${describe(p)}`);
+  });
+  const source = new Source(() => new MergedRuns(pipelines.map((p) => p.iterate() as Run<unknown>)), true);
+  return new Pipeline({ source, steps: [] });
+}

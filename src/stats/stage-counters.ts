@@ -1,0 +1,16 @@
+/**
+ * What a stage counts while it runs. The supervisor snapshots these into a
+ * run's statistics; nothing else reads them.
+ */
+export interface StageCounters {
+  /** Items taken from the input buffer (markers excluded). */
+  itemsIn: number;
+  /** Items written to the output buffer (markers excluded). */
+  itemsOut: number;
+  /** Items whose function call failed. */
+  errors: number;
+}
+
+export function newCounters(): StageCounters {
+  return { itemsIn: 0, itemsOut: 0, errors: 0 };
+}

@@ -1,0 +1,260 @@
+/**
+ * Supervisor: turns a plan into a run. It is the only part that knows the
+ * whole graph: it creates the buffers, starts the source pump and the stages,
+ * owns every stop signal, lets the first error win, and tears everything down
+ * before the consumer hears how the run ended.
+ */
+import { BoundedBuffer, EMPTY } from "./buffer";
+import { Doorbell } from "./doorbell";
+import { type Envelope, Kind } from "./envelope";
+import { AbortError } from "./errors";
+import type { Executor } from "./executors/executor";
+import { InProcessExecutor } from "./executors/in-process";
+import { WorkerExecutor } from "./executors/worker";
+import { type SourceGate, SourcePump } from "./io/source-pump";
+import { DEFAULT_MAXSIZE } from "./options";
+import type { RunControl } from "./run-control";
+import { ReorderStage } from "./stages/reorder";
+import { StageRunner } from "./stages/stage-runner";
+import { TakeStage } from "./stages/take";
+import { newCounters, type StageCounters } from "./stats/stage-counters";
+import type { RunStats, RunStatus, StageStats } from "./stats/run-stats";
+import type { Plan, StageStep, Step } from "./steps";
+
+export interface RunOptions {
+  /** Cancels the run: the consumer gets an AbortError, every stage stops. */
+  signal?: AbortSignal;
+}
+
+interface Part {
+  stats: Omit<StageStats, keyof StageCounters>;
+  counters: StageCounters;
+  run(): Promise<void>;
+}
+
+/**
+ * One run of a pipeline, consumed as an async iterator. Starts on the first
+ * `next()`; `return()` (a `break` out of `for await`) cancels it and resolves
+ * once everything has stopped.
+ */
+export class Run<T> implements AsyncIterableIterator<T> {
+  private status: RunStatus = "running";
+  private error: Error | undefined;
+  private startedAt = 0;
+  private endedAt = 0;
+  private launched = false;
+  private ended = false;
+  private readonly controllers: AbortController[] = [];
+  private readonly buffers: BoundedBuffer<Envelope>[] = [];
+  private readonly parts: Part[] = [];
+  private settled: Promise<void> = Promise.resolve();
+  private cancelledByConsumer = false;
+  private readonly onUserAbort = () => this.fail(new AbortError(this.options.signal?.reason));
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly options: RunOptions = {},
+  ) {
+    const { signal } = options;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError('option "signal" must be an AbortSignal');
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async next(): Promise<IteratorResult<T, undefined>> {
+    if (!this.launched) this.launch();
+    if (this.ended) return { done: true, value: undefined };
+    const last = this.buffers[this.buffers.length - 1]!;
+    for (;;) {
+      const envelope = last.shift();
+      if (envelope !== EMPTY) {
+        if (envelope.kind === Kind.Value) return { done: false, value: envelope.value as T };
+        continue;
+      }
+      if (last.finished) break;
+      await last.whenReadable();
+    }
+    await this.settled;
+    this.ended = true;
+    if (this.error) throw this.error;
+    return { done: true, value: undefined };
+  }
+
+  /** Stops the run early (a `break`): resolves when every stage has stopped, or rejects with an onDone error. */
+  async return(): Promise<IteratorResult<T, undefined>> {
+    if (!this.launched) {
+      this.launched = this.ended = true;
+      this.status = "cancelled";
+      return { done: true, value: undefined };
+    }
+    if (!this.ended) {
+      this.ended = true;
+      if (this.status === "running") {
+        this.cancelledByConsumer = true;
+        this.stopAll();
+      }
+      await this.settled;
+      if (this.error) throw this.error;
+    }
+    return { done: true, value: undefined };
+  }
+
+  /** A snapshot of this run's statistics. */
+  stats(): RunStats {
+    const end = this.endedAt || performance.now();
+    return {
+      status: this.status,
+      startedAt: performance.timeOrigin + this.startedAt,
+      durationMs: this.startedAt ? end - this.startedAt : 0,
+      error: this.error,
+      stages: this.parts.map((part) => ({ ...part.stats, ...part.counters })),
+    };
+  }
+
+  /** Resolves with the final statistics once the run has ended and torn down. */
+  async finished(): Promise<RunStats> {
+    await this.settled;
+    return this.stats();
+  }
+
+  private launch(): void {
+    this.launched = true;
+    this.startedAt = performance.now();
+    const { signal } = this.options;
+    if (signal?.aborted) {
+      this.error = new AbortError(signal.reason);
+      this.status = "cancelled";
+      this.ended = true;
+      this.endedAt = performance.now();
+      throw this.error;
+    }
+    signal?.addEventListener("abort", this.onUserAbort, { once: true });
+    this.build();
+    this.settled = Promise.all(this.parts.map((part) => part.run())).then(() => this.settle());
+  }
+
+  private settle(): void {
+    this.options.signal?.removeEventListener("abort", this.onUserAbort);
+    this.endedAt = performance.now();
+    if (this.status === "running") this.status = this.cancelledByConsumer ? "cancelled" : "done";
+  }
+
+  private build(): void {
+    const { source, steps } = this.plan;
+    const names = uniqueNames(steps);
+    const reorderAt = lastIndexOf(steps, (s) => s.type === "ordered");
+    const gateBell = new Doorbell();
+    let released = 0;
+    const gate: SourceGate | undefined =
+      reorderAt < 0 ? undefined : { limit: () => released + orderWindow(steps.slice(0, reorderAt + 1)), bell: gateBell };
+
+    this.buffers.push(new BoundedBuffer(DEFAULT_MAXSIZE));
+    const sourceCounters = newCounters();
+    const sourcePump = new SourcePump(source, this.buffers[0]!, this.control(0), sourceCounters, gate);
+    this.parts.push({ stats: { name: "source", mode: "source", workers: 1 }, counters: sourceCounters, run: () => sourcePump.run() });
+
+    steps.forEach((step, i) => {
+      const position = i + 1;
+      const input = this.buffers[i]!;
+      const output = new BoundedBuffer<Envelope>(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE);
+      this.buffers.push(output);
+      const control = this.control(position);
+      const counters = newCounters();
+      const keepPlaces = i < reorderAt && steps.slice(i + 1).some((s) => s.type === "ordered");
+      const name = names[i]!;
+      let runner: { run(): Promise<void> };
+      if (step.type === "ordered") {
+        const onRelease = (index: number) => {
+          if (i === reorderAt) {
+            released = index;
+            gateBell.ring();
+          }
+        };
+        runner = new ReorderStage(input, output, control, counters, keepPlaces, onRelease);
+      } else if (step.type === "take") {
+        runner = new TakeStage(step.count, input, output, control, counters, keepPlaces);
+      } else {
+        const executor = this.executorFor(step, name, control);
+        runner = new StageRunner({ name, operation: step.operation, options: step.options, keepPlaces }, input, output, executor, control, counters);
+      }
+      const mode = step.type === "stage" ? step.options.mode : step.type;
+      const workers = step.type === "stage" ? step.options.workers : 1;
+      this.parts.push({ stats: { name, mode, workers }, counters, run: () => runner.run() });
+    });
+  }
+
+  private executorFor(step: StageStep, name: string, control: RunControl): Executor {
+    if (step.options.mode !== "worker") return new InProcessExecutor(step.fn, step.options, control.signal);
+    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, (error) => control.fail(error));
+  }
+
+  /** The handle a part gets: its own stop signal, and the way to report. */
+  private control(position: number): RunControl {
+    const controller = new AbortController();
+    this.controllers[position] = controller;
+    return {
+      signal: controller.signal,
+      fail: (error) => this.fail(error),
+      finishEarly: () => this.stopUpstreamOf(position),
+    };
+  }
+
+  /** The first error wins; everything stops. */
+  private fail(error: Error): void {
+    if (this.status !== "running") return;
+    this.error = error;
+    this.status = error instanceof AbortError ? "cancelled" : "failed";
+    this.stopAll();
+  }
+
+  private stopAll(): void {
+    for (const controller of this.controllers) controller.abort();
+    for (const buffer of this.buffers) buffer.abort();
+  }
+
+  /** take(n) at `position` has its items: stop the parts before it and the buffers that feed it. */
+  private stopUpstreamOf(position: number): void {
+    for (let i = 0; i < position; i++) {
+      this.controllers[i]!.abort();
+      this.buffers[i]!.abort();
+    }
+  }
+}
+
+/**
+ * How many source items may be between the source and an ordered() stage:
+ * enough to fill every buffer and worker on the way, so the window never
+ * slows a run, yet bounded, so a stuck item cannot make ordered() hoard.
+ */
+function orderWindow(steps: readonly Step[]): number {
+  let window = DEFAULT_MAXSIZE;
+  for (const step of steps) {
+    if (step.type !== "stage") {
+      window += DEFAULT_MAXSIZE + 1;
+      continue;
+    }
+    if (step.options.maxsize === 0) return Infinity;
+    window += step.options.maxsize + step.options.workers;
+  }
+  return window;
+}
+
+function uniqueNames(steps: readonly Step[]): string[] {
+  const seen = new Map<string, number>();
+  return steps.map((step) => {
+    const base = step.type === "stage" ? step.options.name ?? step.defaultName : step.type;
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return count === 1 ? base : `${base} #${count}`;
+  });
+}
+
+function lastIndexOf<T>(items: readonly T[], predicate: (item: T) => boolean): number {
+  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i]!)) return i;
+  return -1;
+}
+
