@@ -4,6 +4,8 @@
  * travels by name; a module function travels as its URL and export name.
  * Functions nested in `context` travel the same way.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { ResolvedModuleFunction } from "../options";
 
 export type FunctionWire =
@@ -123,7 +125,14 @@ function nameHelper<F>(target: F, value: string): F {
   return target;
 }
 
+/**
+ * Inline functions are compiled outside any module, so they get a `require`
+ * that resolves from the working directory, as code in a notebook cell would.
+ */
+let cwdRequire: NodeJS.Require | undefined;
+
 function compile(source: string): Function {
+  cwdRequire ??= createRequire(join(process.cwd(), "noop.js"));
   const attempts = [
     source,
     // Method shorthand (`double(x) { ... }`, `async *gen() {}`) is not an expression by itself.
@@ -132,8 +141,8 @@ function compile(source: string): Function {
   let firstError: unknown;
   for (const expression of attempts) {
     try {
-      const make = new Function("__name", `return (${expression}\n);`);
-      const fn = make(nameHelper);
+      const make = new Function("__name", "require", `return (${expression}\n);`);
+      const fn = make(nameHelper, cwdRequire);
       if (typeof fn === "function") return fn;
     } catch (error) {
       firstError ??= error;

@@ -28,14 +28,20 @@ export type ToWorker =
   | { type: "item"; id: number; value: unknown }
   /** The run is stopping: abort ctx.signal and drop queued items. */
   | { type: "cancel" }
-  /** Run onDone (if started), answer "done" and end the serve task. */
+  /** Run onDone (if started) and end the serve task, which resolves to a ServeResult. */
   | { type: "done" };
 
 export type FromWorker =
-  | { type: "ready"; error?: WireError }
+  /** The thread is ready, or failed while loading the functions or in onStart. */
+  | { type: "ready"; error?: WireError; phase?: "load" | "onStart" }
   | { type: "result"; id: number; value: unknown }
-  | { type: "error"; id: number; error: WireError }
-  | { type: "done"; started: boolean; error?: WireError };
+  | { type: "error"; id: number; error: WireError };
+
+/** What a serve task resolves to: whether the thread started (so onDone ran), and onDone's error. */
+export interface ServeResult {
+  started: boolean;
+  error?: WireError;
+}
 
 /** An error as it crosses threads: enough to rebuild it on the other side. */
 export interface WireError {

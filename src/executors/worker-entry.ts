@@ -7,16 +7,16 @@
 import type { MessagePort } from "node:worker_threads";
 import type { Operation } from "../options";
 import { decodeContext, loadFunction } from "./function-source";
-import { errorToWire, findUncloneable, type FromWorker, type ServeTask, type ToWorker, type WireError } from "./wire";
+import { errorToWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type ToWorker, type WireError } from "./wire";
 
 type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
 
-export default async function serve(task: ServeTask): Promise<void> {
+export default async function serve(task: ServeTask): Promise<ServeResult> {
   const { port, worker, stage } = task;
   const controller = new AbortController();
   const ctx: Record<string, unknown> = { worker, signal: controller.signal };
   const send = (message: FromWorker) => port.postMessage(message);
-  const done = new Promise<void>((resolve) => {
+  const done = new Promise<ServeResult>((resolve) => {
     const queue: Array<{ id: number; value: unknown }> = [];
     let fn: Fn | undefined;
     let onDone: Fn | undefined;
@@ -51,28 +51,27 @@ export default async function serve(task: ServeTask): Promise<void> {
               error = errorToWire(e);
             }
           }
-          send({ type: "done", started, error });
           port.close();
-          resolve();
+          resolve({ started, error });
         }
       }
     });
 
     (async () => {
+      let phase: "load" | "onStart" = "load";
       try {
         Object.assign(ctx, await decodeContext(stage.context));
         fn = (await loadFunction(stage.fn)) as Fn;
         onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
-        if (stage.onStart) {
-          const onStart = (await loadFunction(stage.onStart)) as Fn;
-          const values = await onStart(ctx, ctx);
-          if (typeof values === "object" && values !== null) Object.assign(ctx, values);
-        }
+        const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
+        phase = "onStart";
+        const values = await onStart?.(ctx, ctx);
+        if (typeof values === "object" && values !== null) Object.assign(ctx, values);
         started = true;
         send({ type: "ready" });
         if (queue.length > 0) void drain();
       } catch (error) {
-        send({ type: "ready", error: errorToWire(error) });
+        send({ type: "ready", error: errorToWire(error), phase });
       }
     })();
   });
@@ -111,7 +110,7 @@ async function answer(port: MessagePort, id: number, produce: () => Promise<unkn
   let message: FromWorker;
   try {
     const value = await produce();
-    const problem = findUncloneable(value, "the result");
+    const problem = findUncloneable(value, "result");
     message = problem
       ? { type: "error", id, error: { name: "DataCloneError", message: `${problem}; results must be plain data to return from a worker thread` } }
       : { type: "result", id, value };

@@ -8,7 +8,7 @@ import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
 import { type Executor, HookError } from "./executor";
-import { errorFromWire, findUncloneable, type FromWorker, type ServeTask, type StageWire, type ToWorker } from "./wire";
+import { errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire, type ToWorker } from "./wire";
 
 /** How long a stopping run waits for busy threads to finish onDone before terminating them. */
 export const STOP_GRACE_MS = 500;
@@ -45,8 +45,9 @@ class ThreadChannel {
   private receive(message: FromWorker): void {
     switch (message.type) {
       case "ready":
-        if (message.error) this.settleReady.reject(new HookError("onStart", this.index, errorFromWire(message.error)));
-        else this.settleReady.resolve();
+        if (!message.error) return this.settleReady.resolve();
+        const error = errorFromWire(message.error);
+        this.settleReady.reject(message.phase === "onStart" ? new HookError("onStart", this.index, error) : error);
         return;
       case "result":
       case "error": {
@@ -57,13 +58,17 @@ class ThreadChannel {
         else pending.reject(errorFromWire(message.error));
         return;
       }
-      case "done":
-        this.settleDone({ started: message.started, error: message.error && errorFromWire(message.error) });
     }
   }
 
   send(message: ToWorker): void {
     this.port.postMessage(message);
+  }
+
+  /** The serve task ended after "done": onDone ran (or the thread never started). */
+  ended(result: ServeResult): void {
+    this.alive = false;
+    this.settleDone({ started: result.started, error: result.error && errorFromWire(result.error) });
   }
 
   /** The thread is gone: everything waiting on it fails with `error`. */
@@ -111,7 +116,7 @@ export class WorkerExecutor implements Executor {
       this.threads.push(thread);
       const task: ServeTask = { port: port2, worker, stage: this.wire };
       this.pool.run(task, { transferList: [port2] }).then(
-        () => thread.lost(new Error(`worker thread ${worker} ended its serve task`)),
+        (result: ServeResult) => thread.ended(result),
         (error: unknown) => this.threadDied(thread, error),
       );
     }
@@ -128,7 +133,7 @@ export class WorkerExecutor implements Executor {
   }
 
   call(value: unknown, slot: number): Promise<unknown> {
-    const problem = findUncloneable(value, "the item");
+    const problem = findUncloneable(value, "item");
     if (problem) {
       throw new TypeError(`${problem}; items sent to worker threads must be plain data (structured-cloneable)`);
     }

@@ -1,0 +1,61 @@
+// Type-checked (never run) by test/types.test.js with TypeScript 5.0 and Node10
+// resolution, as tslab checks a notebook cell. Each line fails to compile when
+// the item type stops flowing through the stages.
+import { concat, from, range, Pipeline, StageError } from "pipelab";
+
+type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
+declare function expectType<T extends true>(): void;
+
+const strings = from([1, 2]).map(String);
+expectType<Equals<typeof strings, Pipeline<string>>>();
+
+const awaited = from([1]).map(async (x) => ({ n: x }));
+expectType<Equals<typeof awaited, Pipeline<{ n: number }>>>();
+
+const expanded = range(3).flatMap(function* (x) {
+  yield `${x}`;
+});
+expectType<Equals<typeof expanded, Pipeline<string>>>();
+
+const asyncExpanded = range(3).flatMap(async (x) => [x, x]);
+expectType<Equals<typeof asyncExpanded, Pipeline<number>>>();
+
+const narrowed = from<number | string>([1, "a"]).filter((x): x is string => typeof x === "string");
+expectType<Equals<typeof narrowed, Pipeline<string>>>();
+
+const kept = range(5).filter(async (x) => x > 2, { workers: 2 });
+expectType<Equals<typeof kept, Pipeline<number>>>();
+
+const scaled = range(3).map((x, ctx) => x * ctx.k + ctx.worker, { mode: "worker", context: { k: 2 } });
+expectType<Equals<typeof scaled, Pipeline<number>>>();
+
+const started = range(3).map((x, ctx) => ctx.db.has(x), { onStart: () => ({ db: new Set<number>() }) });
+expectType<Equals<typeof started, Pipeline<boolean>>>();
+
+const merged = concat(range(1), from(["a"]));
+expectType<Equals<typeof merged, Pipeline<number | string>>>();
+
+const nothing = range(3).each(() => {});
+expectType<Equals<typeof nothing, Pipeline<never>>>();
+
+const fromModule = range(3).map<number>({ module: "./square.js", export: "square" }, { mode: "worker" });
+expectType<Equals<typeof fromModule, Pipeline<number>>>();
+
+async function consume(): Promise<void> {
+  for await (const s of strings.take(1).ordered()) s.toUpperCase();
+  const all: string[] = await strings.toArray({ signal: AbortSignal.timeout(1000) });
+  const stats = await nothing.run();
+  stats.stages[0]!.itemsOut.toFixed();
+  void all;
+  try {
+    await strings.run();
+  } catch (e) {
+    if (e instanceof StageError) e.stage.toUpperCase();
+  }
+}
+void consume;
+
+// @ts-expect-error ctx has no key "missing": it was not in context or onStart's result
+range(3).map((x, ctx) => ctx.missing);
+// @ts-expect-error "thread" is not a mode
+range(3).map((x) => x, { mode: "thread" });

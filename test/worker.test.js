@@ -1,0 +1,69 @@
+"use strict";
+// Worker mode: functions really run on piscina threads, travel as source or as module exports.
+const { test } = require("node:test");
+const assert = require("node:assert/strict");
+const path = require("node:path");
+const { threadId } = require("node:worker_threads");
+const { from, range } = require("../dist");
+
+const fixture = path.join(__dirname, "fixtures", "math.js");
+
+test("a worker-mode function runs off the main thread, on `workers` distinct threads", async () => {
+  const ids = await range(40)
+    .map(() => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+      return require("node:worker_threads").threadId;
+    }, { mode: "worker", workers: 2 })
+    .toArray();
+  assert.equal(threadId, 0);
+  assert.ok(ids.every((id) => id !== 0), "no call on the main thread");
+  assert.equal(new Set(ids).size, 2);
+});
+
+test("module functions run in worker mode, by path and by file URL", async () => {
+  assert.deepEqual(await range(4).map({ module: fixture, export: "square" }, { mode: "worker", workers: 2 }).toArray(), [0, 1, 4, 9]);
+  const url = require("node:url").pathToFileURL(fixture).href;
+  const ids = await range(3).map({ module: url, export: "threadId" }, { mode: "worker" }).toArray();
+  assert.ok(ids.every((id) => id !== 0));
+  // The same spec works in-process too.
+  assert.deepEqual(await range(3).map({ module: fixture, export: "square" }).toArray(), [0, 1, 4]);
+});
+
+test("a module export that is not a function fails the run naming the stage", async () => {
+  await assert.rejects(
+    range(2).map({ module: fixture, export: "notAFunction" }, { mode: "worker" }).toArray(),
+    /Stage "map\(notAFunction\)" failed: .*has no function export "notAFunction"/,
+  );
+});
+
+test("code compiled by esbuild/tsx with __name(...) helpers runs in a worker", async () => {
+  // What esbuild emits for `const f = (x) => { const g = () => x + 1; return g(); }` with keepNames.
+  const compiled = new Function(`return (x) => { const g = /* @__PURE__ */ __name(() => x + 1, "g"); return g(); }`)();
+  assert.deepEqual(await range(3).map(compiled, { mode: "worker" }).toArray(), [1, 2, 3]);
+});
+
+test("method shorthand, built-ins and require() work inline; bound functions are refused at build time", async () => {
+  const helpers = {
+    triple(x) {
+      return x * 3;
+    },
+  };
+  assert.deepEqual(await range(3).map(helpers.triple, { mode: "worker" }).toArray(), [0, 3, 6]);
+  assert.deepEqual(await from([1, 2]).map(String, { mode: "worker" }).toArray(), ["1", "2"]);
+  assert.deepEqual(await from([4, 9]).map(Math.sqrt, { mode: "worker" }).toArray(), [2, 3]);
+  const digest = await from(["a"]).map((s) => require("node:crypto").createHash("sha1").update(s).digest("hex"), { mode: "worker" }).toArray();
+  assert.equal(digest[0], "86f7e437faa5a7fce15d1ddcb9eaeaea377667b8");
+  const bound = function (x) {
+    return x + this.k;
+  }.bind({ k: 1 });
+  assert.throws(() => range(2).map(bound, { mode: "worker" }), /bound or native function/);
+  assert.throws(() => range(2).map(class A {}, { mode: "worker" }), /is a class/);
+});
+
+test("a worker thread that exits mid-item fails the run naming the stage and item", async () => {
+  const p = range(5).map((x) => {
+    if (x === 2) process.exit(7);
+    return x;
+  }, { mode: "worker", name: "fragile" });
+  await assert.rejects(p.toArray(), (e) => e.stage === "fragile" && e.index === 2 && /worker thread 0 died: .*code: 7/.test(e.message));
+});
