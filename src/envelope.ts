@@ -45,3 +45,8 @@ export function formatKey(key: ItemKey): string | number {
 export function keyPath(key: ItemKey): readonly number[] {
   return typeof key === "number" ? [key] : key;
 }
+
+/** The index of the source item a key descends from. */
+export function rootOf(key: ItemKey): number {
+  return typeof key === "number" ? key : key[0]!;
+}

@@ -146,44 +146,53 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private build(): void {
     const { source, steps } = this.plan;
     const names = uniqueNames(steps);
-    const reorderAt = lastIndexOf(steps, (s) => s.type === "ordered");
-    const gateBell = new Doorbell();
-    let released = 0;
-    const gate: SourceGate | undefined =
-      reorderAt < 0 ? undefined : { limit: () => released + orderWindow(steps.slice(0, reorderAt + 1)), bell: gateBell };
-
     this.buffers.push(new BoundedBuffer(DEFAULT_MAXSIZE));
-    const sourceCounters = newCounters();
-    const sourcePump = new SourcePump(source, this.buffers[0]!, this.control(0), sourceCounters, gate);
-    this.parts.push({ stats: { name: "source", mode: "source", workers: 1 }, counters: sourceCounters, run: () => sourcePump.run() });
+    for (const step of steps) this.buffers.push(new BoundedBuffer(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE));
+    const controls = Array.from({ length: steps.length + 1 }, (_, position) => this.control(position));
+    const counters = controls.map(() => newCounters());
+    // An ordered() step needs place markers from every stage before it.
+    const keepPlaces = steps.map((_, i) => steps.slice(i + 1).some((s) => s.type === "ordered"));
+
+    // ordered() stages first: the stages upstream of one watch its progress.
+    const reorders = new Map<number, ReorderStage>();
+    steps.forEach((step, i) => {
+      if (step.type === "ordered") {
+        reorders.set(i, new ReorderStage(this.buffers[i]!, this.buffers[i + 1]!, controls[i + 1]!, counters[i + 1]!, keepPlaces[i]!));
+      }
+    });
+    const nextReorder = (i: number) => [...reorders.keys()].find((at) => at > i);
+
+    const lastReorder = [...reorders.keys()].pop();
+    let gate: SourceGate | undefined;
+    if (lastReorder !== undefined) {
+      const reorder = reorders.get(lastReorder)!;
+      const window = orderWindow(steps.slice(0, lastReorder + 1));
+      const bell = new Doorbell();
+      reorder.onProgress(() => bell.ring());
+      gate = { limit: () => reorder.released + window, bell };
+    }
+    const sourcePump = new SourcePump(source, this.buffers[0]!, controls[0]!, counters[0]!, gate);
+    this.parts.push({ stats: { name: "source", mode: "source", workers: 1 }, counters: counters[0]!, run: () => sourcePump.run() });
 
     steps.forEach((step, i) => {
-      const position = i + 1;
       const input = this.buffers[i]!;
-      const output = new BoundedBuffer<Envelope>(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE);
-      this.buffers.push(output);
-      const control = this.control(position);
-      const counters = newCounters();
-      const keepPlaces = i < reorderAt && steps.slice(i + 1).some((s) => s.type === "ordered");
+      const output = this.buffers[i + 1]!;
+      const control = controls[i + 1]!;
       const name = names[i]!;
       let runner: { run(): Promise<void> };
       if (step.type === "ordered") {
-        const onRelease = (index: number) => {
-          if (i === reorderAt) {
-            released = index;
-            gateBell.ring();
-          }
-        };
-        runner = new ReorderStage(input, output, control, counters, keepPlaces, onRelease);
+        runner = reorders.get(i)!;
       } else if (step.type === "take") {
-        runner = new TakeStage(step.count, input, output, control, counters, keepPlaces);
+        runner = new TakeStage(step.count, input, output, control, counters[i + 1]!, keepPlaces[i]!);
       } else {
-        const executor = this.executorFor(step, name, control);
-        runner = new StageRunner({ name, operation: step.operation, options: step.options, keepPlaces }, input, output, executor, control, counters);
+        const at = step.operation === "flatMap" ? nextReorder(i) : undefined;
+        const order = at === undefined ? undefined : { progress: reorders.get(at)!, limit: orderWindow(steps.slice(0, at + 1)) };
+        const definition = { name, operation: step.operation, options: step.options, keepPlaces: keepPlaces[i]!, order };
+        runner = new StageRunner(definition, input, output, this.executorFor(step, name, control), control, counters[i + 1]!);
       }
       const mode = step.type === "stage" ? step.options.mode : step.type;
       const workers = step.type === "stage" ? step.options.workers : 1;
-      this.parts.push({ stats: { name, mode, workers }, counters, run: () => runner.run() });
+      this.parts.push({ stats: { name, mode, workers }, counters: counters[i + 1]!, run: () => runner.run() });
     });
   }
 
@@ -253,8 +262,4 @@ function uniqueNames(steps: readonly Step[]): string[] {
   });
 }
 
-function lastIndexOf<T>(items: readonly T[], predicate: (item: T) => boolean): number {
-  for (let i = items.length - 1; i >= 0; i--) if (predicate(items[i]!)) return i;
-  return -1;
-}
 

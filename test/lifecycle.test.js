@@ -3,7 +3,7 @@
 // used pipelab exits by itself after any outcome.
 const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
-const { range } = require("../dist");
+const { from, range, concat } = require("../dist");
 const { MODES, sleep, runChild } = require("./helpers");
 
 for (const mode of MODES) {
@@ -22,6 +22,23 @@ for (const mode of MODES) {
       await iterator.return();
     });
 
+    test("backpressure: a flatMap generator makes at most maxsize + workers + 1 children after a pause", async () => {
+      const workers = mode === "sync" ? 1 : 2;
+      const made = new Int32Array(new SharedArrayBuffer(4));
+      const iterator = range(0, 1000)
+        .flatMap(function* (x, ctx) {
+          for (let i = 0; i < 50; i++) {
+            Atomics.add(ctx.made, 0, 1);
+            yield i;
+          }
+        }, { mode: mode === "worker" ? "async" : mode, workers, maxsize: 3, context: { made } })
+        .iterate();
+      await iterator.next();
+      await sleep(150);
+      assert.ok(Atomics.load(made, 0) <= 3 + workers + 1, `${Atomics.load(made, 0)} children made`);
+      await iterator.return();
+    });
+
     test("after an early break no stage function is called again", async () => {
       const calls = new Int32Array(new SharedArrayBuffer(4));
       const p = range(0, Infinity)
@@ -34,6 +51,90 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe("stopping while parts are busy", () => {
+  test("breaking out while an async source waits for its next item ends the loop and destroys a stream source", async () => {
+    const { PassThrough } = require("node:stream");
+    const stream = new PassThrough({ objectMode: true });
+    stream.write({ n: 1 }); // more would come later: the stream stays open
+    const seen = [];
+    for await (const x of from(stream).map((x) => x.n)) {
+      seen.push(x);
+      break;
+    }
+    assert.deepEqual(seen, [1]);
+    assert.equal(stream.destroyed, true);
+    const stuck = from(async function* () {
+      yield 1;
+      await new Promise(() => {});
+    });
+    // Not AbortSignal.timeout(): its timer is unref'd, and nothing else here keeps the process alive.
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    await assert.rejects(stuck.toArray({ signal: controller.signal }), { name: "AbortError" });
+  });
+
+  test("a run of synchronous functions still lets timers fire, so AbortSignal.timeout() stops it", async () => {
+    let fired = false;
+    setTimeout(() => (fired = true), 5);
+    const p = range(0, Infinity).map((x) => x + 1).filter((x) => x % 2 === 0);
+    await assert.rejects(p.run({ signal: AbortSignal.timeout(50) }), { name: "AbortError" });
+    assert.equal(fired, true);
+  });
+
+  test("a slow synchronous stage hands over its first result before it has filled its buffer", async () => {
+    let calls = 0;
+    const slow = (x) => {
+      calls++;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      return x;
+    };
+    const iterator = range(100).map(slow, { mode: "sync" }).iterate();
+    await iterator.next();
+    assert.ok(calls < 10, `${calls} calls before the first result`);
+    await iterator.return();
+  });
+
+  test("onDone runs for every worker whose onStart finished, when the run stops during start-up", async () => {
+    for (const mode of ["async", "worker"]) {
+      const counts = new Int32Array(new SharedArrayBuffer(8));
+      const hooks = {
+        mode,
+        workers: 2,
+        context: { counts },
+        onStart: async (ctx) => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          Atomics.add(ctx.counts, 0, 1);
+        },
+        onDone: (ctx) => void Atomics.add(ctx.counts, 1, 1),
+      };
+      assert.deepEqual(await range(10).map((x) => x).map((x) => x, hooks).take(0).toArray(), []);
+      assert.deepEqual([...counts], [2, 2], `${mode}: take(0) during onStart`);
+    }
+    const counts = new Int32Array(new SharedArrayBuffer(8));
+    const p = range(10).map((x) => x, {
+      workers: 2,
+      context: { counts },
+      onStart: async (ctx) => {
+        if (ctx.worker === 0) throw new Error("no connection");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        Atomics.add(ctx.counts, 0, 1);
+      },
+      onDone: (ctx) => void Atomics.add(ctx.counts, 1, 1),
+    });
+    await assert.rejects(p.toArray(), /no connection/);
+    assert.deepEqual([...counts], [1, 1], "the worker whose onStart succeeded ran onDone");
+  });
+
+  test("an onDone error inside concat() reaches the consumer after an early stop", async () => {
+    const failing = range(0, Infinity).map((x) => x, { onDone: () => { throw new Error("flush failed"); } });
+    await assert.rejects(concat(failing, range(3)).take(2).toArray(), /onDone failed in worker 0: flush failed/);
+    const broken = async () => {
+      for await (const x of concat(failing)) break;
+    };
+    await assert.rejects(broken(), /flush failed/);
+  });
+});
 
 describe("a child Node process exits on its own", () => {
   const scenarios = {

@@ -186,6 +186,47 @@ describe("order", () => {
   });
 });
 
+describe("ordered() memory", () => {
+  test("behind a slow first item, ordered() after an unordered flatMap holds a bounded number of children", async () => {
+    let made = 0;
+    const p = range(100000)
+      .map(async (x) => {
+        if (x === 0) await sleep(300);
+        return x;
+      }, { workers: 4, ordered: false, maxsize: 3 })
+      .flatMap(function* () {
+        for (let i = 0; i < 1000; i++) {
+          made++;
+          yield i;
+        }
+      }, { ordered: false, maxsize: 3 })
+      .ordered();
+    const iterator = p.iterate();
+    const first = await iterator.next();
+    assert.deepEqual(first, { done: false, value: 0 });
+    assert.ok(made < 5000, `${made} children made while ordered() waited for item 0`);
+    await iterator.return();
+  });
+
+  test("ordered() stays correct with tiny buffers and many unordered expansions", async () => {
+    for (let round = 0; round < 5; round++) {
+      const out = await range(60)
+        .flatMap(async function* (x) {
+          for (let i = 0; i < x % 4; i++) {
+            if (Math.random() < 0.3) await sleep(1);
+            yield x * 10 + i;
+          }
+        }, { workers: 3, ordered: false, maxsize: 1 + round })
+        .filter((y) => y % 7 !== 0, { workers: 2, ordered: false, maxsize: 1 })
+        .ordered()
+        .toArray();
+      const expected = [];
+      for (let x = 0; x < 60; x++) for (let i = 0; i < x % 4; i++) if ((x * 10 + i) % 7 !== 0) expected.push(x * 10 + i);
+      assert.deepEqual(out, expected);
+    }
+  });
+});
+
 describe("sources and combinators", () => {
   test("concat of two pipelines and of a pipeline with itself", async () => {
     const a = range(3);

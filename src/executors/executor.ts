@@ -31,3 +31,16 @@ export class HookError extends Error {
     this.name = "HookError";
   }
 }
+
+/**
+ * How long a stopping run waits for a worker to finish its onStart, the item in
+ * hand and onDone before giving up on it (a worker thread is then terminated).
+ */
+export const STOP_GRACE_MS = 500;
+
+/** `promise`, or `fallback` after `ms`; the timer never outlives the race. */
+export function withDeadline<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}

@@ -3,13 +3,15 @@
  * thread; each worker slot has its own `ctx`, built once (not per item).
  */
 import type { Hook, ResolvedModuleFunction, ResolvedStageOptions, StageFunction } from "../options";
-import { type Executor, HookError } from "./executor";
+import { type Executor, HookError, STOP_GRACE_MS, withDeadline } from "./executor";
 import { loadModuleFunction } from "./function-source";
 
 export class InProcessExecutor implements Executor {
   private fn: StageFunction | undefined;
   private readonly contexts: Record<string, unknown>[] = [];
   private readonly started: boolean[] = [];
+  /** Every worker's onStart, settled; stop() waits for it so a worker that started gets its onDone. */
+  private starting: Promise<unknown> | undefined;
 
   constructor(
     private readonly source: StageFunction | ResolvedModuleFunction,
@@ -23,7 +25,10 @@ export class InProcessExecutor implements Executor {
       this.contexts.push({ ...context, worker, signal: this.signal });
     }
     this.fn = typeof this.source === "function" ? this.source : ((await loadModuleFunction(this.source)) as StageFunction);
-    await Promise.all(this.contexts.map((ctx, worker) => this.startWorker(ctx, worker, onStart)));
+    const starting = Promise.allSettled(this.contexts.map((ctx, worker) => this.startWorker(ctx, worker, onStart)));
+    this.starting = starting;
+    const failed = (await starting).find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
 
   private async startWorker(ctx: Record<string, unknown>, worker: number, onStart: Hook | undefined): Promise<void> {
@@ -43,9 +48,10 @@ export class InProcessExecutor implements Executor {
     return this.fn!(value, this.contexts[slot]!);
   }
 
-  async stop(): Promise<void> {
+  async stop(abandon: boolean): Promise<void> {
     const { onDone } = this.options;
     if (!onDone) return;
+    if (this.starting) await (abandon ? withDeadline(this.starting, STOP_GRACE_MS, undefined) : this.starting);
     const results = await Promise.allSettled(
       this.contexts.map(async (ctx, worker) => {
         if (!this.started[worker]) return;

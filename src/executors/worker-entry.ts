@@ -16,33 +16,56 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   const controller = new AbortController();
   const ctx: Record<string, unknown> = { worker, signal: controller.signal };
   const send = (message: FromWorker) => port.postMessage(message);
-  const done = new Promise<ServeResult>((resolve) => {
-    const queue: Array<{ id: number; value: unknown }> = [];
-    let fn: Fn | undefined;
-    let onDone: Fn | undefined;
-    let started = false;
-    let draining = false;
+  const queue: Array<{ id: number; value: unknown }> = [];
+  let fn: Fn | undefined;
+  let onDone: Fn | undefined;
+  let started = false;
+  let draining: Promise<void> | undefined;
 
-    const drain = async () => {
-      draining = true;
-      while (queue.length > 0 && !controller.signal.aborted) {
-        const { id, value } = queue.shift()!;
-        await answer(port, id, () => callShaped(fn!, stage.operation, value, ctx));
-      }
-      draining = false;
-    };
+  const drain = async () => {
+    while (queue.length > 0 && !controller.signal.aborted) {
+      const { id, value } = queue.shift()!;
+      await answer(port, id, () => callShaped(fn!, stage.operation, value, ctx));
+    }
+    draining = undefined;
+  };
+  const startDraining = () => {
+    if (!draining && started && queue.length > 0) draining = drain();
+  };
 
+  const startup = (async () => {
+    let phase: "load" | "onStart" = "load";
+    try {
+      Object.assign(ctx, await decodeContext(stage.context));
+      fn = (await loadFunction(stage.fn)) as Fn;
+      onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
+      const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
+      phase = "onStart";
+      const values = await onStart?.(ctx, ctx);
+      if (typeof values === "object" && values !== null) Object.assign(ctx, values);
+      started = true;
+      send({ type: "ready" });
+      startDraining();
+    } catch (error) {
+      send({ type: "ready", error: errorToWire(error), phase });
+    }
+  })();
+
+  return new Promise<ServeResult>((resolve) => {
     port.on("message", async (message: ToWorker) => {
       switch (message.type) {
         case "item":
           queue.push(message);
-          if (!draining && started) void drain();
+          startDraining();
           return;
         case "cancel":
           queue.length = 0;
           controller.abort(new Error("the pipeline run stopped"));
           return;
         case "done": {
+          // onDone comes after onStart and after the item in hand, however the run ended.
+          await startup;
+          await draining;
           let error: WireError | undefined;
           if (started && onDone) {
             try {
@@ -56,26 +79,7 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
         }
       }
     });
-
-    (async () => {
-      let phase: "load" | "onStart" = "load";
-      try {
-        Object.assign(ctx, await decodeContext(stage.context));
-        fn = (await loadFunction(stage.fn)) as Fn;
-        onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
-        const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
-        phase = "onStart";
-        const values = await onStart?.(ctx, ctx);
-        if (typeof values === "object" && values !== null) Object.assign(ctx, values);
-        started = true;
-        send({ type: "ready" });
-        if (queue.length > 0) void drain();
-      } catch (error) {
-        send({ type: "ready", error: errorToWire(error), phase });
-      }
-    })();
   });
-  return done;
 }
 
 /** Calls fn and shapes its result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */

@@ -7,11 +7,8 @@ import { join } from "node:path";
 import { MessageChannel, type MessagePort } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
-import { type Executor, HookError } from "./executor";
+import { type Executor, HookError, STOP_GRACE_MS, withDeadline } from "./executor";
 import { errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire, type ToWorker } from "./wire";
-
-/** How long a stopping run waits for busy threads to finish onDone before terminating them. */
-export const STOP_GRACE_MS = 500;
 
 interface Pending {
   resolve(value: unknown): void;
@@ -177,10 +174,4 @@ export class WorkerExecutor implements Executor {
     const failed = results.findIndex((r) => r.error);
     if (failed >= 0) throw new HookError("onDone", failed, results[failed]!.error);
   }
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

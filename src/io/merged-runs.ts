@@ -38,7 +38,10 @@ export class MergedRuns implements AsyncIterableIterator<unknown> {
     this.active.clear();
     // Pending next() calls settle when their runs stop; their outcome no longer matters.
     for (const step of this.pending.values()) step.catch(() => {});
-    await Promise.allSettled(this.runs.map((run) => run.return()));
+    // Every run must stop before this resolves; then the first teardown error (an onDone) is reported.
+    const outcomes = await Promise.allSettled(this.runs.map((run) => run.return()));
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === "rejected");
+    if (failed) throw failed.reason;
     return { done: true, value: undefined };
   }
 }

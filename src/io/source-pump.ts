@@ -5,6 +5,7 @@
  */
 import type { BoundedBuffer } from "../buffer";
 import type { Doorbell } from "../doorbell";
+import { FairShare } from "../fair-share";
 import { type Envelope, valueEnvelope } from "../envelope";
 import { AbortError, messageOf, StageError } from "../errors";
 import { type RunControl, whenAborted } from "../run-control";
@@ -32,9 +33,12 @@ export class SourcePump {
     const aborted = whenAborted(signal);
     let iterator: SourceIterator | undefined;
     let midStep = false;
+    const fairShare = new FairShare();
     try {
       iterator = this.source.open();
       for (let index = 0; ; index++) {
+        const turn = fairShare.turn();
+        if (turn) await turn;
         while (gate && index >= gate.limit() && !signal.aborted) await Promise.race([gate.bell.wait(), aborted]);
         while (!output.hasSpace && !signal.aborted) await output.whenSpace();
         if (signal.aborted) break;
@@ -43,9 +47,10 @@ export class SourcePump {
         if (isPromise(step)) {
           midStep = true;
           step = await Promise.race([step, aborted.then(() => STOPPED)]);
+          if (step === STOPPED) break;
           midStep = false;
         }
-        if (step === STOPPED || signal.aborted) break;
+        if (signal.aborted) break;
         if (step.done) break;
         counters.itemsOut++;
         output.push(valueEnvelope(index, step.value));
@@ -58,8 +63,9 @@ export class SourcePump {
       // step would never answer, so wait only where that cannot happen.
       const cleanup = Promise.resolve()
         .then(() => iterator?.return?.())
-        .catch(() => {});
+        .catch((error) => control.fail(this.wrap(error)));
       if (!midStep || this.source.awaitReturn) await cleanup;
+      else this.source.abandon();
       return;
     }
     output.close();

@@ -34,6 +34,15 @@ export class Source {
     this.oneShot = isIteratorObject(input) || isReadable(input);
   }
 
+  /**
+   * The run stopped while a read was pending. An async iterator cannot be told
+   * to return then (its return() waits behind the read), but a stream can be
+   * destroyed, as `for await` over a stream does on break.
+   */
+  abandon(): void {
+    if (isReadable(this.input)) this.input.destroy();
+  }
+
   /** Opens the source for a run. */
   open(): SourceIterator {
     if (this.oneShot) {

@@ -19,29 +19,49 @@ function slotKey(path: readonly number[], length: number): SlotKey {
   return length === 1 ? path[0]! : path.slice(0, length).join(".");
 }
 
-export class ReorderStage {
+/** What stages upstream of an ordered() may watch: how far it has got and how much it holds. */
+export interface ReorderProgress {
+  /** The lowest source index not yet released in order. */
+  readonly released: number;
+  /** Items held, waiting for an earlier one. */
+  readonly backlog: number;
+  /** Called whenever `released` grows or the backlog shrinks. */
+  onProgress(listener: () => void): void;
+}
+
+export class ReorderStage implements ReorderProgress {
   private readonly waiting = new Map<SlotKey, Envelope>();
   /** Parents some of whose children have arrived (or all, or none: END with 0). */
   private readonly expanded = new Set<SlotKey>();
   private readonly cursor: number[] = [0];
+  private readonly listeners: Array<() => void> = [];
 
-  /**
-   * @param keepPlaces forward holes and END markers too (another ordered() follows)
-   * @param onRelease told the lowest source index not yet emitted, so the source can bound how far it runs ahead
-   */
+  /** @param keepPlaces forward holes and END markers too (another ordered() follows) */
   constructor(
     private readonly input: BoundedBuffer<Envelope>,
     private readonly output: BoundedBuffer<Envelope>,
     private readonly control: RunControl,
     private readonly counters: StageCounters,
     private readonly keepPlaces: boolean,
-    private readonly onRelease: (sourceIndex: number) => void,
   ) {}
+
+  get released(): number {
+    return this.cursor[0]!;
+  }
+
+  get backlog(): number {
+    return this.waiting.size;
+  }
+
+  onProgress(listener: () => void): void {
+    this.listeners.push(listener);
+  }
 
   async run(): Promise<void> {
     const { input, output, control } = this;
     for (;;) {
       if (control.signal.aborted) return;
+      this.advance();
       if (!output.hasSpace) {
         await output.whenSpace();
         continue;
@@ -54,7 +74,6 @@ export class ReorderStage {
       }
       if (envelope.kind === Kind.Value) this.counters.itemsIn++;
       this.store(envelope);
-      this.advance();
     }
     // Input is complete. What is left has gaps only when a take(n) upstream cut the stream short.
     const rest = [...this.waiting.values()].sort((a, b) => comparePaths(keyPath(a.key), keyPath(b.key)));
@@ -71,20 +90,22 @@ export class ReorderStage {
     this.waiting.set(slotKey(path, path.length), envelope);
   }
 
-  /** Emits everything that is next in order. Space is not checked per item: one arrival releases a bounded run. */
+  /** Emits what is next in order, while the output buffer has space. */
   private advance(): void {
     const { cursor } = this;
-    const before = cursor[0]!;
+    const before = this.waiting.size;
     for (;;) {
       const key = slotKey(cursor, cursor.length);
       const envelope = this.waiting.get(key);
       if (envelope) {
+        const emitted = envelope.kind === Kind.Value || this.keepPlaces;
+        if (emitted && !this.output.hasSpace) break;
         this.waiting.delete(key);
         if (envelope.kind === Kind.End) {
           cursor.pop();
           this.expanded.delete(slotKey(cursor, cursor.length));
         }
-        if (envelope.kind === Kind.Value || this.keepPlaces) this.push(envelope);
+        if (emitted) this.push(envelope);
         cursor[cursor.length - 1]!++;
       } else if (this.expanded.has(key)) {
         cursor.push(0);
@@ -92,7 +113,7 @@ export class ReorderStage {
         break;
       }
     }
-    if (cursor[0] !== before) this.onRelease(cursor[0]!);
+    if (this.waiting.size < before) for (const listener of this.listeners) listener();
   }
 
   private push(envelope: Envelope): void {

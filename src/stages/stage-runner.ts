@@ -6,17 +6,21 @@
  * Backpressure: an item is taken only while (items taken but not yet written)
  * + (items in the output buffer) < maxsize + workers, and nothing is written
  * past `maxsize`; so however slow the consumer, a stage holds at most
- * maxsize + workers items it has produced or is producing.
+ * maxsize + workers items it has produced or is producing. A flatMap item's
+ * children count one by one: an expansion pauses while its children cannot be
+ * written (or, behind the head in an ordered stage, while that bound is reached).
  */
 import type { BoundedBuffer } from "../buffer";
 import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
-import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope, valueEnvelope } from "../envelope";
+import { FairShare } from "../fair-share";
+import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope, rootOf, valueEnvelope } from "../envelope";
 import { messageOf, StageError, TimeoutError } from "../errors";
 import { type Executor, HookError } from "../executors/executor";
 import type { Operation, ResolvedStageOptions } from "../options";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
+import type { ReorderProgress } from "./reorder";
 
 export interface StageDefinition {
   name: string;
@@ -24,6 +28,12 @@ export interface StageDefinition {
   options: ResolvedStageOptions;
   /** Send holes and end markers downstream, because an ordered() stage needs them. */
   keepPlaces: boolean;
+  /**
+   * The ordered() downstream, for a flatMap: children of items after the one
+   * ordered() waits for pause while it already holds `limit` items, so a slow
+   * item cannot make it hoard every other item's children.
+   */
+  order?: { progress: ReorderProgress; limit: number };
 }
 
 /** Executors may explain an error in terms a person can act on (worker mode: captured variables). */
@@ -42,7 +52,8 @@ class Task {
 
   constructor(
     readonly envelope: Envelope,
-    readonly slot: number,
+    /** The worker slot; -1 for place markers. An expansion waiting for ordered() gives it up. */
+    public slot: number,
   ) {}
 }
 
@@ -57,8 +68,13 @@ export class StageRunner {
   private readonly freeSlots: number[];
   private readonly timed = new Set<Task>();
   private waitingForSpace = false;
-  /** How many outputs an unwritten flatMap expansion may hold before it pauses. */
-  private readonly expansionLimit: number;
+  /** Outputs produced but not yet written, over all tasks. */
+  private unwritten = 0;
+  /** flatMap expansions waiting for their outputs to drain. */
+  private readonly paused = new Set<Task>();
+  /** Expansions that gave up their slot for ordered() and want one back; served before new input. */
+  private readonly slotWaiters: Array<() => void> = [];
+  private readonly fairShare = new FairShare();
 
   constructor(
     private readonly stage: StageDefinition,
@@ -68,9 +84,11 @@ export class StageRunner {
     private readonly control: RunControl,
     private readonly counters: StageCounters,
   ) {
-    const { workers, maxsize } = stage.options;
+    const { workers } = stage.options;
     this.freeSlots = Array.from({ length: workers }, (_, i) => workers - 1 - i);
-    this.expansionLimit = maxsize === 0 ? Infinity : maxsize;
+    stage.order?.progress.onProgress(() => {
+      for (const task of this.paused) task.resume?.();
+    });
   }
 
   private get stopped(): boolean {
@@ -100,11 +118,19 @@ export class StageRunner {
     const { workers, maxsize } = this.stage.options;
     for (;;) {
       if (this.stopped) return;
+      if (this.active < workers && this.slotWaiters.length > 0) {
+        this.active++;
+        this.held++;
+        this.slotWaiters.shift()!();
+        continue;
+      }
       const roomInWindow = maxsize === 0 || this.held + output.size < maxsize + workers;
       if (this.active < workers && roomInWindow) {
         const envelope = input.shift();
         if (envelope !== EMPTY) {
           this.accept(envelope);
+          const turn = this.fairShare.turn();
+          if (turn) await turn;
           continue;
         }
         if (input.finished) break;
@@ -123,7 +149,7 @@ export class StageRunner {
     if (envelope.kind !== Kind.Value) {
       // A place marker from upstream: no work, just keep its place.
       const task = new Task(envelope, -1);
-      task.outputs.push(envelope);
+      this.produce(task, envelope);
       task.done = true;
       this.enqueue(task);
       this.flush();
@@ -165,14 +191,14 @@ export class StageRunner {
     switch (this.stage.operation) {
       case "map":
         envelope.value = result;
-        task.outputs.push(envelope);
+        this.produce(task, envelope);
         break;
       case "filter":
-        if (result) task.outputs.push(envelope);
-        else if (this.stage.keepPlaces) task.outputs.push(markerEnvelope(envelope.key, Kind.Hole));
+        if (result) this.produce(task, envelope);
+        else if (this.stage.keepPlaces) this.produce(task, markerEnvelope(envelope.key, Kind.Hole));
         break;
       case "each":
-        if (this.stage.keepPlaces) task.outputs.push(markerEnvelope(envelope.key, Kind.Hole));
+        if (this.stage.keepPlaces) this.produce(task, markerEnvelope(envelope.key, Kind.Hole));
         break;
       case "flatMap":
         void this.expand(task, result);
@@ -195,24 +221,80 @@ export class StageRunner {
           void Promise.resolve(iterator.return?.()).catch(() => {});
           return;
         }
-        if (task.outputs.length - task.flushed >= this.expansionLimit) {
-          await new Promise<void>((resolve) => (task.resume = resolve));
-          task.resume = undefined;
+        if (this.waitsForOrder(task)) {
+          await this.yieldSlot(task);
+          continue;
+        }
+        if (this.mustPause(task)) {
+          await this.pause(task);
           continue;
         }
         let step = iterator.next();
         if (isThenable(step)) step = await step;
         if (step.done) break;
         if (this.stopped) continue;
-        task.outputs.push(valueEnvelope(childKey(task.envelope.key, position++), step.value));
+        this.produce(task, valueEnvelope(childKey(task.envelope.key, position++), step.value));
         this.enqueue(task);
         this.flush();
       }
     } catch (error) {
       return this.failItem(task, error);
     }
-    if (this.stage.keepPlaces) task.outputs.push(markerEnvelope(childKey(task.envelope.key, position), Kind.End));
+    if (this.stage.keepPlaces) this.produce(task, markerEnvelope(childKey(task.envelope.key, position), Kind.End));
     this.finish(task);
+  }
+
+  /**
+   * Whether an expansion must wait before producing another child. The task
+   * whose outputs can be written now (the head in an ordered stage, any task in
+   * an unordered one) waits only while its last child is unwritten; the others
+   * also while the stage holds maxsize + workers items.
+   */
+  private mustPause(task: Task): boolean {
+    const { maxsize, workers, ordered } = this.stage.options;
+    if (maxsize === 0) return false;
+    if (task.flushed < task.outputs.length) return true;
+    const writable = !ordered || this.queue[this.queueHead] === task;
+    return !writable && this.unwritten + this.output.size >= maxsize + workers;
+  }
+
+  /** Children of an item after the one ordered() waits for, while ordered() already holds its limit. */
+  private waitsForOrder(task: Task): boolean {
+    const { order } = this.stage;
+    return order !== undefined && rootOf(task.envelope.key) > order.progress.released && order.progress.backlog >= order.limit;
+  }
+
+  /**
+   * Waits for ordered() without holding a worker slot or a place in the window:
+   * the item ordered() waits for may need them to get through this stage.
+   */
+  private async yieldSlot(task: Task): Promise<void> {
+    this.active--;
+    this.held--;
+    this.freeSlots.push(task.slot);
+    this.bell.ring();
+    do await this.pause(task);
+    while (!this.stopped && this.waitsForOrder(task));
+    if (this.stopped) return;
+    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
+    task.slot = this.freeSlots.pop()!;
+  }
+
+  /** Resolves at the next flush, progress of ordered(), or stop. */
+  private pause(task: Task): Promise<void> {
+    this.paused.add(task);
+    return new Promise((resolve) => {
+      task.resume = () => {
+        this.paused.delete(task);
+        task.resume = undefined;
+        resolve();
+      };
+    });
+  }
+
+  private produce(task: Task, envelope: Envelope): void {
+    task.outputs.push(envelope);
+    this.unwritten++;
   }
 
   private finish(task: Task): void {
@@ -231,29 +313,59 @@ export class StageRunner {
     this.queue.push(task);
   }
 
-  /** Writes finished outputs, head of the queue first, while the output buffer has space. */
+  /** Writes outputs while the output buffer has space: in queue order (ordered), or from any task (unordered). */
   private flush(): void {
-    const { output, queue, counters } = this;
+    if (this.stage.options.ordered) this.flushInOrder();
+    else this.flushAsCompleted();
+    // Paused expansions look again: their outputs were written, or they became the head.
+    for (const task of this.paused) task.resume?.();
+  }
+
+  private flushInOrder(): void {
+    const { queue } = this;
     while (this.queueHead < queue.length) {
       const task = queue[this.queueHead]!;
-      while (task.flushed < task.outputs.length) {
-        if (!output.hasSpace) return this.awaitSpace();
-        const envelope = task.outputs[task.flushed++]!;
-        if (envelope.kind === Kind.Value) counters.itemsOut++;
-        output.push(envelope);
-      }
-      task.outputs.length = 0;
-      task.flushed = 0;
-      if (task.resume) task.resume();
+      if (!this.write(task)) return;
       if (!task.done) return;
       queue[this.queueHead++] = undefined as never;
       this.held--;
       this.bell.ring();
     }
-    if (this.queueHead > 0) {
-      this.queue = [];
-      this.queueHead = 0;
+    this.queue = [];
+    this.queueHead = 0;
+  }
+
+  private flushAsCompleted(): void {
+    const { queue } = this;
+    let kept = 0;
+    for (let i = 0; i < queue.length; i++) {
+      const task = queue[i]!;
+      if (this.write(task) && task.done) {
+        this.held--;
+        this.bell.ring();
+      } else {
+        queue[kept++] = task;
+      }
     }
+    queue.length = kept;
+  }
+
+  /** Writes a task's outputs; false when the output buffer filled first. */
+  private write(task: Task): boolean {
+    const { output, counters } = this;
+    while (task.flushed < task.outputs.length) {
+      if (!output.hasSpace) {
+        this.awaitSpace();
+        return false;
+      }
+      const envelope = task.outputs[task.flushed++]!;
+      this.unwritten--;
+      if (envelope.kind === Kind.Value) counters.itemsOut++;
+      output.push(envelope);
+    }
+    task.outputs.length = 0;
+    task.flushed = 0;
+    return true;
   }
 
   private awaitSpace(): void {
@@ -285,7 +397,8 @@ export class StageRunner {
   private halt(): void {
     for (const task of this.timed) clearTimeout(task.timer);
     this.timed.clear();
-    for (let i = this.queueHead; i < this.queue.length; i++) this.queue[i]!.resume?.();
+    for (const task of this.paused) task.resume?.();
+    for (const grant of this.slotWaiters.splice(0)) grant();
     this.bell.ring();
   }
 
