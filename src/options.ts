@@ -41,7 +41,7 @@ export interface StageOptions<C extends object = {}, S = void> {
   mode?: Mode;
   /** Concurrency: items in flight (async), threads (worker). Sync mode treats it as 1. Default 1. */
   workers?: number;
-  /** Bound of the stage's output buffer in items; 0 means unbounded. Default 100. */
+  /** Bound of the stage's output buffer in items; 0 means unbounded. Default 1000 (lower it for large items). */
   maxsize?: number;
   /** Emit in input order (default true) or as completed (false). */
   ordered?: boolean;
@@ -55,6 +55,12 @@ export interface StageOptions<C extends object = {}, S = void> {
   context?: C;
   /** Shown in statistics and errors. Default: the operation and the function's name, e.g. `map(parse)`. */
   name?: string;
+  /**
+   * Worker mode: move the ArrayBuffers (and typed arrays' buffers) in items to the
+   * thread and in results back, instead of copying them; the sender's buffers are
+   * detached. No effect in other modes. Default false.
+   */
+  transfer?: boolean;
 }
 
 /** The operations a stage can perform with its function. */
@@ -80,11 +86,12 @@ export interface ResolvedStageOptions {
   onDone: Hook | undefined;
   context: Record<string, unknown>;
   name: string | undefined;
+  transfer: boolean;
 }
 
-export const DEFAULT_MAXSIZE = 100;
+export const DEFAULT_MAXSIZE = 1000;
 const MODES: readonly Mode[] = ["sync", "async", "worker"];
-const KNOWN = new Set(["mode", "workers", "maxsize", "ordered", "timeout", "onStart", "onDone", "context", "name"]);
+const KNOWN = new Set(["mode", "workers", "maxsize", "ordered", "timeout", "onStart", "onDone", "context", "name", "transfer"]);
 
 /** Checks the options given to `map`, `filter`, ... and fills in defaults. */
 export function resolveStageOptions(operation: Operation, options: unknown): ResolvedStageOptions {
@@ -114,8 +121,10 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0) {
     throw new RangeError(`${operation}(): option "timeout" must be a positive number of milliseconds, got ${describe(timeout)}`);
   }
-  if (o.ordered !== undefined && typeof o.ordered !== "boolean") {
-    throw new TypeError(`${operation}(): option "ordered" must be a boolean, got ${describe(o.ordered)}`);
+  for (const flag of ["ordered", "transfer"] as const) {
+    if (o[flag] !== undefined && typeof o[flag] !== "boolean") {
+      throw new TypeError(`${operation}(): option "${flag}" must be a boolean, got ${describe(o[flag])}`);
+    }
   }
   for (const hook of ["onStart", "onDone"] as const) {
     if (o[hook] !== undefined && typeof o[hook] !== "function") {
@@ -145,6 +154,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     onDone: o.onDone as Hook | undefined,
     context: context as Record<string, unknown>,
     name: o.name,
+    transfer: o.transfer ?? false,
   };
 }
 

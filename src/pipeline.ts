@@ -110,7 +110,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    */
   async toArray(options?: RunOptions): Promise<T[]> {
     const results: T[] = [];
-    for await (const item of this.iterate(options)) results.push(item);
+    await new Run<T>(this.plan, options).drain((item) => results.push(item));
     return results;
   }
 
@@ -120,7 +120,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    */
   async run(options?: RunOptions): Promise<RunStats> {
     const run = new Run<T>(this.plan, options);
-    for (;;) if ((await run.next()).done) break;
+    await run.drain(() => {});
     return run.finished();
   }
 
@@ -137,6 +137,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
             onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
             onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
             context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
+            transfer: resolved.transfer,
           }
         : undefined;
     const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };

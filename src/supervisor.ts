@@ -84,6 +84,30 @@ export class Run<T> implements AsyncIterableIterator<T> {
     return { done: true, value: undefined };
   }
 
+  /**
+   * Hands every result to `onItem` as it arrives, without a promise per item,
+   * and resolves when the run has ended and torn down. If `onItem` throws, the
+   * run is cancelled and the error rethrown.
+   */
+  async drain(onItem: (value: T) => void): Promise<void> {
+    if (!this.launched) this.launch();
+    const last = this.buffers[this.buffers.length - 1]!;
+    try {
+      for (;;) {
+        let envelope;
+        while ((envelope = last.shift()) !== EMPTY) if (envelope.kind === Kind.Value) onItem(envelope.value as T);
+        if (last.finished) break;
+        await last.whenReadable();
+      }
+    } catch (error) {
+      await this.return().catch(() => {});
+      throw error;
+    }
+    await this.settled;
+    this.ended = true;
+    if (this.error) throw this.error;
+  }
+
   /** Stops the run early (a `break`): resolves when every stage has stopped, or rejects with an onDone error. */
   async return(): Promise<IteratorResult<T, undefined>> {
     if (!this.launched) {
@@ -198,7 +222,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
 
   private executorFor(step: StageStep, name: string, control: RunControl): Executor {
     if (step.options.mode !== "worker") return new InProcessExecutor(step.fn, step.options, control.signal);
-    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, (error) => control.fail(error));
+    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options);
   }
 
   /** The handle a part gets: its own stop signal, and the way to report. */

@@ -1,23 +1,50 @@
 /**
  * How a stage's function gets called. A StageRunner decides which items run
- * when and on which worker slot; the executor only knows how to call the
- * function there. Executors know nothing about buffers.
+ * and when; the executor knows where (a worker slot, a thread) and how. Executors
+ * know nothing about buffers.
  */
+
+/** An item as an executor sees it. `slot` is the executor's to set. */
+export interface ExecutorTask {
+  readonly envelope: { readonly value: unknown };
+  slot: number;
+}
+
+/** Where an executor reports results it returned DEFERRED for, and failures of its own. */
+export interface ResultSink {
+  complete(task: ExecutorTask, result: unknown): void;
+  fail(task: ExecutorTask, error: unknown): void;
+  /** A failure no single item is to blame for (a thread that died while idle, onStart in a thread). */
+  failStage(error: unknown): void;
+}
+
+/** Returned by `call` when the result will arrive through the ResultSink. */
+export const DEFERRED: unique symbol = Symbol("pipelab.deferred");
+
 export interface Executor {
-  /** Prepares every worker (onStart included). Rejects when one fails; `stop` still runs afterwards. */
-  start(): Promise<void>;
+  /** Prepares the workers (onStart included). Rejects when one fails; `stop` still runs afterwards. */
+  start(sink: ResultSink): Promise<void>;
+  /** Whether one more item may be taken on now. */
+  hasRoom(): boolean;
+  /** Reserves a worker for the task; call only when hasRoom(). */
+  acquire(task: ExecutorTask): void;
   /**
-   * Calls the function for one item on worker `slot` (0..workers-1), which the
-   * caller keeps busy until the returned value settles. A plain value means the
-   * function finished synchronously.
+   * Calls the function for an acquired task. Returns the result, a promise of
+   * it, or DEFERRED when the result will come through the sink.
    */
-  call(value: unknown, slot: number): unknown;
+  call(task: ExecutorTask): unknown;
+  /** The task no longer needs its worker (its result, or its expansion, is complete). */
+  release(task: ExecutorTask): void;
+  /** Sends work gathered by call() (worker batches) now; the runner calls it before it waits. */
+  flush(): void;
   /**
    * Ends the stage: onDone for every started worker, then releases threads.
    * `abandon`: the run is stopping early, so items still in flight are given up.
    * Rejects with the first onDone error.
    */
   stop(abandon: boolean): Promise<void>;
+  /** An explanation a person can act on, for an error from this executor (worker mode: captured variables). */
+  explain?(error: unknown): string | undefined;
 }
 
 /** Thrown by executors for a failure in a hook, so the runner can say which hook and worker. */

@@ -3,13 +3,14 @@
  * thread; each worker slot has its own `ctx`, built once (not per item).
  */
 import type { Hook, ResolvedModuleFunction, ResolvedStageOptions, StageFunction } from "../options";
-import { type Executor, HookError, STOP_GRACE_MS, withDeadline } from "./executor";
+import { type Executor, type ExecutorTask, HookError, STOP_GRACE_MS, withDeadline } from "./executor";
 import { loadModuleFunction } from "./function-source";
 
 export class InProcessExecutor implements Executor {
   private fn: StageFunction | undefined;
   private readonly contexts: Record<string, unknown>[] = [];
   private readonly started: boolean[] = [];
+  private readonly freeSlots: number[] = [];
   /** Every worker's onStart, settled; stop() waits for it so a worker that started gets its onDone. */
   private starting: Promise<unknown> | undefined;
 
@@ -23,6 +24,7 @@ export class InProcessExecutor implements Executor {
     const { workers, context, onStart } = this.options;
     for (let worker = 0; worker < workers; worker++) {
       this.contexts.push({ ...context, worker, signal: this.signal });
+      this.freeSlots.push(workers - 1 - worker);
     }
     this.fn = typeof this.source === "function" ? this.source : ((await loadModuleFunction(this.source)) as StageFunction);
     const starting = Promise.allSettled(this.contexts.map((ctx, worker) => this.startWorker(ctx, worker, onStart)));
@@ -44,9 +46,23 @@ export class InProcessExecutor implements Executor {
     this.started[worker] = true;
   }
 
-  call(value: unknown, slot: number): unknown {
-    return this.fn!(value, this.contexts[slot]!);
+  hasRoom(): boolean {
+    return this.freeSlots.length > 0;
   }
+
+  acquire(task: ExecutorTask): void {
+    task.slot = this.freeSlots.pop()!;
+  }
+
+  call(task: ExecutorTask): unknown {
+    return this.fn!(task.envelope.value, this.contexts[task.slot]!);
+  }
+
+  release(task: ExecutorTask): void {
+    this.freeSlots.push(task.slot);
+  }
+
+  flush(): void {}
 
   async stop(abandon: boolean): Promise<void> {
     const { onDone } = this.options;

@@ -4,6 +4,7 @@
  * into a plain object without its methods and throws on functions and symbols,
  * so pipelab looks first and names what would be lost.
  */
+import { MessagePort, type TransferListItem } from "node:worker_threads";
 import type { Operation } from "../options";
 import type { FunctionWire } from "./function-source";
 
@@ -16,16 +17,19 @@ export interface StageWire {
   onDone: FunctionWire | undefined;
   /** `context` with its functions encoded. */
   context: Record<string, unknown>;
+  /** Move ArrayBuffers in results back instead of copying them. */
+  transfer: boolean;
 }
 
 export interface ServeTask {
-  port: import("node:worker_threads").MessagePort;
+  port: MessagePort;
   worker: number;
   stage: StageWire;
 }
 
 export type ToWorker =
-  | { type: "item"; id: number; value: unknown }
+  /** A batch of items, answered by one "results" message, in order. */
+  | { type: "items"; values: unknown[] }
   /** The run is stopping: abort ctx.signal and drop queued items. */
   | { type: "cancel" }
   /** Run onDone (if started) and end the serve task, which resolves to a ServeResult. */
@@ -34,8 +38,8 @@ export type ToWorker =
 export type FromWorker =
   /** The thread is ready, or failed while loading the functions or in onStart. */
   | { type: "ready"; error?: WireError; phase?: "load" | "onStart" }
-  | { type: "result"; id: number; value: unknown }
-  | { type: "error"; id: number; error: WireError };
+  /** The answers to one batch: a value per item, and [position, error] for items that failed. */
+  | { type: "results"; values: unknown[]; errors: Array<[number, WireError]> | undefined; busyMs: number };
 
 /** What a serve task resolves to: whether the thread started (so onDone ran), and onDone's error. */
 export interface ServeResult {
@@ -114,4 +118,28 @@ export function findUncloneable(value: unknown, path = "", seen?: Set<object>): 
     if (found) return found;
   }
   return undefined;
+}
+
+/**
+ * The ArrayBuffers (also those behind typed arrays) and MessagePorts in a value,
+ * for a transfer list: they move to the other thread instead of being copied,
+ * and are detached here.
+ */
+export function collectTransferables(value: unknown, into: Set<TransferListItem>, seen = new Set<object>()): void {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof ArrayBuffer) {
+    into.add(value);
+    return;
+  }
+  if (ArrayBuffer.isView(value)) {
+    if (value.buffer instanceof ArrayBuffer) into.add(value.buffer);
+    return;
+  }
+  if (value instanceof MessagePort) {
+    into.add(value);
+    return;
+  }
+  const items = value instanceof Map ? value.values() : value instanceof Set ? value.values() : Object.values(value);
+  for (const item of items) collectTransferables(item, into, seen);
 }

@@ -1,13 +1,25 @@
 /**
  * The file piscina loads in each worker thread. One long "serve" task per
  * thread: it rebuilds the stage's function once, runs onStart, then answers
- * items arriving on its own MessagePort until told it is done. Holding the
- * task open is what pins one worker index to one thread for the stage's life.
+ * batches of items arriving on its own MessagePort until told it is done.
+ * Holding the task open is what pins one worker index to one thread for the
+ * stage's life. Batches queue here, so the next one is ready when the current
+ * one is answered (the main thread keeps up to two in flight).
  */
-import type { MessagePort } from "node:worker_threads";
+import type { MessagePort, TransferListItem } from "node:worker_threads";
 import type { Operation } from "../options";
 import { decodeContext, loadFunction } from "./function-source";
-import { errorToWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type ToWorker, type WireError } from "./wire";
+import {
+  collectTransferables,
+  errorToWire,
+  findUncloneable,
+  type FromWorker,
+  type ServeResult,
+  type ServeTask,
+  type StageWire,
+  type ToWorker,
+  type WireError,
+} from "./wire";
 
 type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
 
@@ -16,21 +28,20 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   const controller = new AbortController();
   const ctx: Record<string, unknown> = { worker, signal: controller.signal };
   const send = (message: FromWorker) => port.postMessage(message);
-  const queue: Array<{ id: number; value: unknown }> = [];
+  const batches: unknown[][] = [];
   let fn: Fn | undefined;
   let onDone: Fn | undefined;
   let started = false;
   let draining: Promise<void> | undefined;
 
   const drain = async () => {
-    while (queue.length > 0 && !controller.signal.aborted) {
-      const { id, value } = queue.shift()!;
-      await answer(port, id, () => callShaped(fn!, stage.operation, value, ctx));
+    while (batches.length > 0 && !controller.signal.aborted) {
+      await answer(port, stage, batches.shift()!, fn!, ctx, controller.signal);
     }
     draining = undefined;
   };
   const startDraining = () => {
-    if (!draining && started && queue.length > 0) draining = drain();
+    if (!draining && started && batches.length > 0) draining = drain();
   };
 
   const startup = (async () => {
@@ -54,16 +65,16 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   return new Promise<ServeResult>((resolve) => {
     port.on("message", async (message: ToWorker) => {
       switch (message.type) {
-        case "item":
-          queue.push(message);
+        case "items":
+          batches.push(message.values);
           startDraining();
           return;
         case "cancel":
-          queue.length = 0;
+          batches.length = 0;
           controller.abort(new Error("the pipeline run stopped"));
           return;
         case "done": {
-          // onDone comes after onStart and after the item in hand, however the run ended.
+          // onDone comes after onStart and after the batch in hand, however the run ended.
           await startup;
           await draining;
           let error: WireError | undefined;
@@ -82,10 +93,45 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   });
 }
 
-/** Calls fn and shapes its result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */
-async function callShaped(fn: Fn, operation: Operation, value: unknown, ctx: Record<string, unknown>): Promise<unknown> {
-  let result = fn(value, ctx);
-  if (isThenable(result)) result = await result;
+/** Runs one batch, one item at a time, and posts its results with the time the function took. */
+async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: Fn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  // Filled by push, not `new Array(n)`: a holey array takes V8's slow, sparse serialization path.
+  const results: unknown[] = [];
+  let errors: Array<[number, WireError]> | undefined;
+  const started = performance.now();
+  for (let i = 0; i < values.length; i++) {
+    if (signal.aborted) return;
+    try {
+      let result = fn(values[i], ctx);
+      if (isThenable(result)) result = await result;
+      result = shape(stage.operation, result);
+      if (isThenable(result)) result = await result;
+      const problem = findUncloneable(result, "result");
+      if (problem) throw Object.assign(new Error(`${problem}; results must be plain data to return from a worker thread`), { name: "DataCloneError" });
+      results.push(result);
+    } catch (error) {
+      results.push(undefined);
+      (errors ??= []).push([i, errorToWire(error)]);
+    }
+  }
+  const message: FromWorker = { type: "results", values: results, errors, busyMs: performance.now() - started };
+  try {
+    if (stage.transfer) {
+      const transfer = new Set<TransferListItem>();
+      collectTransferables(results, transfer);
+      port.postMessage(message, [...transfer]);
+    } else {
+      port.postMessage(message);
+    }
+  } catch (error) {
+    // Something the check above did not foresee could not be cloned: every item of the batch fails with it.
+    const wire: WireError = { name: "DataCloneError", message: `the results could not be sent to the main thread: ${(error as Error).message}` };
+    port.postMessage({ type: "results", values: [], errors: values.map((_, i) => [i, wire]), busyMs: 0 } satisfies FromWorker);
+  }
+}
+
+/** Shapes a result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */
+function shape(operation: Operation, result: unknown): unknown {
   switch (operation) {
     case "map":
       return result;
@@ -98,34 +144,18 @@ async function callShaped(fn: Fn, operation: Operation, value: unknown, ctx: Rec
   }
 }
 
-async function collect(result: unknown): Promise<unknown[]> {
+function collect(result: unknown): unknown[] | Promise<unknown[]> {
   if (result !== null && typeof result === "object" && Symbol.asyncIterator in result) {
-    const children: unknown[] = [];
-    for await (const child of result as AsyncIterable<unknown>) children.push(child);
-    return children;
+    return (async () => {
+      const children: unknown[] = [];
+      for await (const child of result as AsyncIterable<unknown>) children.push(child);
+      return children;
+    })();
   }
   if (result !== null && result !== undefined && typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
-    return Array.from(result as Iterable<unknown>);
+    return Array.isArray(result) ? result : Array.from(result as Iterable<unknown>);
   }
   throw new TypeError(`a flatMap function must return an iterable or async iterable, got ${result === null ? "null" : typeof result}`);
-}
-
-async function answer(port: MessagePort, id: number, produce: () => Promise<unknown>): Promise<void> {
-  let message: FromWorker;
-  try {
-    const value = await produce();
-    const problem = findUncloneable(value, "result");
-    message = problem
-      ? { type: "error", id, error: { name: "DataCloneError", message: `${problem}; results must be plain data to return from a worker thread` } }
-      : { type: "result", id, value };
-  } catch (error) {
-    message = { type: "error", id, error: errorToWire(error) };
-  }
-  try {
-    port.postMessage(message);
-  } catch (error) {
-    port.postMessage({ type: "error", id, error: { name: "DataCloneError", message: `the result could not be sent to the main thread: ${(error as Error).message}` } } satisfies FromWorker);
-  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

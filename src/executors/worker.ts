@@ -1,19 +1,38 @@
 /**
  * WorkerExecutor: worker mode. A piscina pool of `workers` threads, each
  * holding one long serve task (see worker-entry.ts) and talking to this side
- * over its own MessagePort. The runner picks the slot; the slot is the thread.
+ * over its own MessagePort, in batches.
+ *
+ * Batches are sized from the time the function takes per item, measured in
+ * the thread: enough items to make about BATCH_TARGET_MS of work per message,
+ * one item when items are slow (so work spreads evenly), never more than the
+ * stage's bound allows. Each thread has at least two batches and about
+ * QUEUE_TARGET_MS of work in flight, so it never idles waiting for a round
+ * trip, even when the main thread is slow to answer because the threads
+ * have taken every core.
  */
 import { join } from "node:path";
-import { MessageChannel, type MessagePort } from "node:worker_threads";
+import { MessageChannel, type MessagePort, type TransferListItem } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
-import { type Executor, HookError, STOP_GRACE_MS, withDeadline } from "./executor";
-import { errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire, type ToWorker } from "./wire";
+import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
+import {
+  collectTransferables,
+  errorFromWire,
+  findUncloneable,
+  type FromWorker,
+  type ServeResult,
+  type ServeTask,
+  type StageWire,
+  type ToWorker,
+} from "./wire";
 
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: unknown): void;
-}
+/** Work per message the batch size aims at: enough to hide the ~10-20 µs a round trip costs. */
+export const BATCH_TARGET_MS = 0.5;
+/** Work queued per thread the prefetch window aims at. */
+export const QUEUE_TARGET_MS = 5;
+/** The largest batch, when maxsize is 0 (unbounded). */
+const MAX_BATCH = 4096;
 
 interface DoneReply {
   started: boolean;
@@ -22,44 +41,25 @@ interface DoneReply {
 
 /** One thread as this side sees it. */
 class ThreadChannel {
-  readonly pending = new Map<number, Pending>();
-  ready!: Promise<void>;
-  done!: Promise<DoneReply>;
+  /** Batches sent and not yet answered, oldest first. */
+  readonly sent: ExecutorTask[][] = [];
+  /** The batch being gathered. */
+  open: ExecutorTask[] = [];
+  /** Items in `sent` and `open`. */
+  load = 0;
   alive = true;
-  private settleReady!: { resolve(): void; reject(e: unknown): void };
+  readonly done: Promise<DoneReply>;
   private settleDone!: (reply: DoneReply) => void;
 
   constructor(
     readonly index: number,
     readonly port: MessagePort,
   ) {
-    this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }));
-    this.ready.catch(() => {}); // observed by start(); never an unhandled rejection
     this.done = new Promise((resolve) => (this.settleDone = resolve));
-    port.on("message", (message: FromWorker) => this.receive(message));
   }
 
-  private receive(message: FromWorker): void {
-    switch (message.type) {
-      case "ready":
-        if (!message.error) return this.settleReady.resolve();
-        const error = errorFromWire(message.error);
-        this.settleReady.reject(message.phase === "onStart" ? new HookError("onStart", this.index, error) : error);
-        return;
-      case "result":
-      case "error": {
-        const pending = this.pending.get(message.id);
-        if (!pending) return;
-        this.pending.delete(message.id);
-        if (message.type === "result") pending.resolve(message.value);
-        else pending.reject(errorFromWire(message.error));
-        return;
-      }
-    }
-  }
-
-  send(message: ToWorker): void {
-    this.port.postMessage(message);
+  send(message: ToWorker, transfer?: TransferListItem[]): void {
+    this.port.postMessage(message, transfer);
   }
 
   /** The serve task ended after "done": onDone ran (or the thread never started). */
@@ -68,34 +68,48 @@ class ThreadChannel {
     this.settleDone({ started: result.started, error: result.error && errorFromWire(result.error) });
   }
 
-  /** The thread is gone: everything waiting on it fails with `error`. */
-  lost(error: Error): void {
-    if (!this.alive) return;
+  /** The thread is gone; returns the tasks it held. */
+  lost(): ExecutorTask[] {
     this.alive = false;
-    this.settleReady.reject(error);
-    for (const pending of this.pending.values()) pending.reject(error);
-    this.pending.clear();
     this.settleDone({ started: false });
+    const held = [...this.sent.flat(), ...this.open];
+    this.sent.length = 0;
+    this.open = [];
+    this.load = 0;
+    return held;
   }
 }
 
 export class WorkerExecutor implements Executor {
   private pool: Piscina | undefined;
+  private sink!: ResultSink;
   private readonly threads: ThreadChannel[] = [];
-  private nextId = 0;
   private stopping = false;
+  /** Items given to call() and not yet answered. */
+  private inFlight = 0;
+  /** Measured function time per item (ms), smoothed; undefined until the first batch returns. */
+  private perItemMs: number | undefined;
+  private batchSize = 1;
+  private readonly maxBatch: number;
+  /** Batches in flight per thread: 1 with a timeout, else 2 or more (see learn()). */
+  private batchesPerThread: number;
+  private readonly minBatchesPerThread: number;
+  /** How many batches were sent, for statistics and tests. */
+  batchesSent = 0;
 
-  /**
-   * @param onLost called when a thread dies outside any item (no item to blame);
-   *   a death during an item fails that item instead.
-   */
   constructor(
     private readonly wire: StageWire,
     private readonly options: ResolvedStageOptions,
-    private readonly onLost: (error: Error) => void,
-  ) {}
+  ) {
+    const { maxsize, workers, timeout } = options;
+    // A timeout is per item, so an item must start as soon as it is sent: no batching, no queue.
+    this.batchesPerThread = this.minBatchesPerThread = timeout > 0 ? 1 : 2;
+    const bound = maxsize === 0 ? MAX_BATCH : Math.floor((maxsize + workers) / (workers * this.batchesPerThread));
+    this.maxBatch = timeout > 0 ? 1 : Math.max(1, Math.min(MAX_BATCH, bound));
+  }
 
-  async start(): Promise<void> {
+  async start(sink: ResultSink): Promise<void> {
+    this.sink = sink;
     const { workers } = this.options;
     this.pool = new Piscina({
       filename: join(__dirname, "worker-entry.js"),
@@ -111,41 +125,113 @@ export class WorkerExecutor implements Executor {
       const { port1, port2 } = new MessageChannel();
       const thread = new ThreadChannel(worker, port1);
       this.threads.push(thread);
+      port1.on("message", (message: FromWorker) => this.receive(thread, message));
       const task: ServeTask = { port: port2, worker, stage: this.wire };
       this.pool.run(task, { transferList: [port2] }).then(
         (result: ServeResult) => thread.ended(result),
         (error: unknown) => this.threadDied(thread, error),
       );
     }
-    await Promise.all(this.threads.map((t) => t.ready));
+    // Items may be sent at once: each thread queues them until its onStart is done.
+  }
+
+  private receive(thread: ThreadChannel, message: FromWorker): void {
+    if (message.type === "ready") {
+      if (!message.error) return;
+      const error = errorFromWire(message.error);
+      this.sink.failStage(message.phase === "onStart" ? new HookError("onStart", thread.index, error) : error);
+      return;
+    }
+    const batch = thread.sent.shift();
+    if (!batch) return;
+    thread.load -= batch.length;
+    this.inFlight -= batch.length;
+    this.learn(message.busyMs / batch.length);
+    let failed = 0;
+    const errors = message.errors;
+    for (let i = 0; i < batch.length; i++) {
+      if (errors && errors[failed]?.[0] === i) this.sink.fail(batch[i]!, errorFromWire(errors[failed++]![1]));
+      else this.sink.complete(batch[i]!, message.values[i]);
+    }
+  }
+
+  /** Sizes batches from the function's measured time per item. */
+  private learn(msPerItem: number): void {
+    this.perItemMs = this.perItemMs === undefined ? msPerItem : 0.7 * this.perItemMs + 0.3 * msPerItem;
+    const fit = this.perItemMs > 0 ? Math.floor(BATCH_TARGET_MS / this.perItemMs) : this.maxBatch;
+    this.batchSize = Math.max(1, Math.min(this.maxBatch, fit));
+    if (this.minBatchesPerThread > 1) {
+      const batchMs = this.batchSize * this.perItemMs;
+      this.batchesPerThread = Math.max(this.minBatchesPerThread, batchMs > 0 ? Math.ceil(QUEUE_TARGET_MS / batchMs) : 0);
+    }
   }
 
   private threadDied(thread: ThreadChannel, error: unknown): void {
-    if (this.stopping) return thread.lost(new Error("stopped"));
+    const held = thread.lost();
+    if (this.stopping) return;
     const reason = error instanceof Error ? error.message : String(error);
     const lost = new Error(`worker thread ${thread.index} died: ${reason}`, { cause: error });
-    const hadItem = thread.pending.size > 0;
-    thread.lost(lost);
-    if (!hadItem) this.onLost(lost);
+    // Blame the item it was working on, if any.
+    if (held.length > 0) this.sink.fail(held[0]!, lost);
+    else this.sink.failStage(lost);
   }
 
-  call(value: unknown, slot: number): Promise<unknown> {
-    const problem = findUncloneable(value, "item");
+  hasRoom(): boolean {
+    return this.inFlight < this.threads.length * this.batchesPerThread * this.batchSize;
+  }
+
+  acquire(): void {}
+
+  release(): void {}
+
+  call(task: ExecutorTask): typeof DEFERRED {
+    const problem = findUncloneable(task.envelope.value, "item");
     if (problem) {
       throw new TypeError(`${problem}; items sent to worker threads must be plain data (structured-cloneable)`);
     }
-    const thread = this.threads[slot]!;
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      if (!thread.alive) return reject(new Error(`worker thread ${slot} is no longer running`));
-      thread.pending.set(id, { resolve, reject });
-      try {
-        thread.send({ type: "item", id, value });
-      } catch (error) {
-        thread.pending.delete(id);
-        reject(new TypeError(`the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error }));
+    const thread = this.leastLoaded();
+    if (!thread) throw new Error("no worker thread is running");
+    thread.open.push(task);
+    thread.load++;
+    this.inFlight++;
+    if (thread.open.length >= this.batchSize) this.send(thread);
+    return DEFERRED;
+  }
+
+  /** The thread with the fewest items, preferring one whose batch is still open. */
+  private leastLoaded(): ThreadChannel | undefined {
+    let best: ThreadChannel | undefined;
+    for (const thread of this.threads) {
+      if (!thread.alive) continue;
+      if (thread.open.length > 0) return thread;
+      if (!best || thread.load < best.load) best = thread;
+    }
+    return best;
+  }
+
+  flush(): void {
+    for (const thread of this.threads) if (thread.open.length > 0) this.send(thread);
+  }
+
+  private send(thread: ThreadChannel): void {
+    const batch = thread.open;
+    thread.open = [];
+    thread.sent.push(batch);
+    this.batchesSent++;
+    const values = batch.map((task) => task.envelope.value);
+    try {
+      if (this.wire.transfer) {
+        const transfer = new Set<TransferListItem>();
+        collectTransferables(values, transfer);
+        thread.send({ type: "items", values }, [...transfer]);
+      } else {
+        thread.send({ type: "items", values });
       }
-    });
+    } catch (error) {
+      thread.sent.pop();
+      const cause = new TypeError(`the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error });
+      for (const task of batch) this.sink.fail(task, cause);
+    }
   }
 
   /** A ReferenceError in a worker almost always means a captured outer variable. */

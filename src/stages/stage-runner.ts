@@ -1,7 +1,7 @@
 /**
  * StageRunner: runs one map / filter / flatMap / each stage. It reads its input
- * buffer, keeps at most `workers` items in flight on an executor, and writes
- * results to its output buffer, in input order or as completed.
+ * buffer, gives items to its executor while the executor has room, and writes
+ * results through an OutputQueue, in input order or as completed.
  *
  * Backpressure: an item is taken only while (items taken but not yet written)
  * + (items in the output buffer) < maxsize + workers, and nothing is written
@@ -13,14 +13,16 @@
 import type { BoundedBuffer } from "../buffer";
 import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
-import { FairShare } from "../fair-share";
 import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope, rootOf, valueEnvelope } from "../envelope";
 import { messageOf, StageError, TimeoutError } from "../errors";
-import { type Executor, HookError } from "../executors/executor";
+import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
+import { FairShare } from "../fair-share";
 import type { Operation, ResolvedStageOptions } from "../options";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
+import { OutputQueue } from "./output-queue";
 import type { ReorderProgress } from "./reorder";
+import { type Task, TaskPool } from "./task";
 
 export interface StageDefinition {
   name: string;
@@ -36,59 +38,47 @@ export interface StageDefinition {
   order?: { progress: ReorderProgress; limit: number };
 }
 
-/** Executors may explain an error in terms a person can act on (worker mode: captured variables). */
-type Explaining = Executor & { explain?(error: unknown): string | undefined };
-
-/** One input item on its way through the stage. */
-class Task {
-  /** What this item produced, written out from `flushed` on. */
-  outputs: Envelope[] = [];
-  flushed = 0;
-  done = false;
-  queued = false;
-  timer: NodeJS.Timeout | undefined;
-  /** Set while a flatMap expansion waits for its outputs to drain. */
-  resume: (() => void) | undefined;
-
-  constructor(
-    readonly envelope: Envelope,
-    /** The worker slot; -1 for place markers. An expansion waiting for ordered() gives it up. */
-    public slot: number,
-  ) {}
-}
-
 export class StageRunner {
   private readonly bell = new Doorbell();
-  /** Tasks whose outputs are written in this order (ordered: input order; unordered: completion order). */
-  private queue: Task[] = [];
-  private queueHead = 0;
+  private readonly fairShare = new FairShare();
+  /** Where results and failures come back, from promises and from the executor. */
+  private readonly sink = {
+    complete: (task: Task, value: unknown) => this.complete(task, value),
+    fail: (task: Task, error: unknown) => this.failItem(task, error),
+    failStage: (error: unknown) => {
+      if (!this.stopped) this.control.fail(this.wrap(error));
+    },
+  };
+  private readonly tasks = new TaskPool(this.sink);
+  private readonly queue: OutputQueue;
   /** Items taken from the input and not yet fully written. */
   private held = 0;
-  private active = 0;
-  private readonly freeSlots: number[];
   private readonly timed = new Set<Task>();
-  private waitingForSpace = false;
-  /** Outputs produced but not yet written, over all tasks. */
-  private unwritten = 0;
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
-  /** Expansions that gave up their slot for ordered() and want one back; served before new input. */
+  /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
   private readonly slotWaiters: Array<() => void> = [];
-  private readonly fairShare = new FairShare();
 
   constructor(
     private readonly stage: StageDefinition,
     private readonly input: BoundedBuffer<Envelope>,
     private readonly output: BoundedBuffer<Envelope>,
-    private readonly executor: Explaining,
+    private readonly executor: Executor,
     private readonly control: RunControl,
     private readonly counters: StageCounters,
   ) {
-    const { workers } = stage.options;
-    this.freeSlots = Array.from({ length: workers }, (_, i) => workers - 1 - i);
-    stage.order?.progress.onProgress(() => {
-      for (const task of this.paused) task.resume?.();
-    });
+    const onRetired = (task: Task) => {
+      this.held--;
+      this.tasks.give(task);
+      this.bell.ring();
+    };
+    const onSpace = () => {
+      if (this.stopped) return;
+      this.flush();
+      this.bell.ring();
+    };
+    this.queue = new OutputQueue(output, stage.options.ordered, counters, onRetired, onSpace);
+    stage.order?.progress.onProgress(() => this.resumePaused());
   }
 
   private get stopped(): boolean {
@@ -100,7 +90,8 @@ export class StageRunner {
     const halt = () => this.halt();
     this.control.signal.addEventListener("abort", halt, { once: true });
     try {
-      await Promise.race([this.executor.start(), whenAborted(this.control.signal)]);
+      // The executor hands back only the tasks it was given, which are Tasks.
+      await Promise.race([this.executor.start(this.sink as ResultSink), whenAborted(this.control.signal)]);
       if (!this.stopped) await this.drive();
     } catch (error) {
       this.control.fail(this.wrap(error));
@@ -114,68 +105,68 @@ export class StageRunner {
   }
 
   private async drive(): Promise<void> {
-    const { input, output } = this;
+    const { input, output, executor } = this;
     const { workers, maxsize } = this.stage.options;
     for (;;) {
       if (this.stopped) return;
-      if (this.active < workers && this.slotWaiters.length > 0) {
-        this.active++;
+      if (this.slotWaiters.length > 0 && executor.hasRoom()) {
         this.held++;
         this.slotWaiters.shift()!();
         continue;
       }
       const roomInWindow = maxsize === 0 || this.held + output.size < maxsize + workers;
-      if (this.active < workers && roomInWindow) {
+      if (roomInWindow && executor.hasRoom()) {
         const envelope = input.shift();
         if (envelope !== EMPTY) {
           this.accept(envelope);
           const turn = this.fairShare.turn();
-          if (turn) await turn;
+          if (turn) {
+            executor.flush();
+            await turn;
+          }
           continue;
         }
         if (input.finished) break;
+        executor.flush();
         await Promise.race([input.whenReadable(), this.bell.wait()]);
       } else {
-        if (!roomInWindow && !output.hasSpace) this.awaitSpace();
+        executor.flush();
         await this.bell.wait();
       }
     }
+    executor.flush();
     while (this.held > 0 && !this.stopped) await this.bell.wait();
     if (!this.stopped) output.close();
   }
 
   private accept(envelope: Envelope): void {
     this.held++;
+    const task = this.tasks.take(envelope);
     if (envelope.kind !== Kind.Value) {
       // A place marker from upstream: no work, just keep its place.
-      const task = new Task(envelope, -1);
-      this.produce(task, envelope);
+      this.queue.produce(task, envelope);
       task.done = true;
-      this.enqueue(task);
+      this.queue.enqueue(task);
       this.flush();
       return;
     }
     this.counters.itemsIn++;
-    this.active++;
-    const task = new Task(envelope, this.freeSlots.pop()!);
-    if (this.stage.options.ordered) this.enqueue(task);
+    if (this.stage.options.ordered) this.queue.enqueue(task);
     const { timeout } = this.stage.options;
     const startedAt = timeout > 0 ? performance.now() : 0;
     let result: unknown;
     try {
-      result = this.executor.call(envelope.value, task.slot);
+      this.executor.acquire(task);
+      result = this.executor.call(task);
     } catch (error) {
       return this.failItem(task, error);
     }
-    if (isThenable(result)) {
+    if (result === DEFERRED || isThenable(result)) {
       if (timeout > 0) {
         task.timer = setTimeout(() => this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout)), timeout);
         this.timed.add(task);
       }
-      result.then(
-        (value) => this.complete(task, value),
-        (error) => this.failItem(task, error),
-      );
+      if (result !== DEFERRED) result.then(task.onValue, task.onError);
     } else if (timeout > 0 && performance.now() - startedAt > timeout) {
       // A synchronous function cannot be interrupted; it fails when it returns.
       this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
@@ -188,17 +179,18 @@ export class StageRunner {
     this.clearTimer(task);
     if (this.stopped) return;
     const { envelope } = task;
+    const { queue } = this;
     switch (this.stage.operation) {
       case "map":
         envelope.value = result;
-        this.produce(task, envelope);
+        queue.produce(task, envelope);
         break;
       case "filter":
-        if (result) this.produce(task, envelope);
-        else if (this.stage.keepPlaces) this.produce(task, markerEnvelope(envelope.key, Kind.Hole));
+        if (result) queue.produce(task, envelope);
+        else if (this.stage.keepPlaces) queue.produce(task, markerEnvelope(envelope.key, Kind.Hole));
         break;
       case "each":
-        if (this.stage.keepPlaces) this.produce(task, markerEnvelope(envelope.key, Kind.Hole));
+        if (this.stage.keepPlaces) queue.produce(task, markerEnvelope(envelope.key, Kind.Hole));
         break;
       case "flatMap":
         void this.expand(task, result);
@@ -207,13 +199,14 @@ export class StageRunner {
     this.finish(task);
   }
 
-  /** Writes a flatMap result's children as they come, pausing while too many wait to be written. */
+  /** Writes a flatMap result's children as they come, pausing while they cannot be written. */
   private async expand(task: Task, result: unknown): Promise<void> {
     const iterator = iteratorOf(result);
     if (!iterator) {
       const got = result === null ? "null" : typeof result;
       return this.failItem(task, new TypeError(`a flatMap function must return an iterable or async iterable, got ${got}`));
     }
+    const parent = task.envelope.key;
     let position = 0;
     try {
       for (;;) {
@@ -233,29 +226,27 @@ export class StageRunner {
         if (isThenable(step)) step = await step;
         if (step.done) break;
         if (this.stopped) continue;
-        this.produce(task, valueEnvelope(childKey(task.envelope.key, position++), step.value));
-        this.enqueue(task);
+        this.queue.produce(task, valueEnvelope(childKey(parent, position++), step.value));
+        this.queue.enqueue(task);
         this.flush();
       }
     } catch (error) {
       return this.failItem(task, error);
     }
-    if (this.stage.keepPlaces) this.produce(task, markerEnvelope(childKey(task.envelope.key, position), Kind.End));
+    if (this.stage.keepPlaces) this.queue.produce(task, markerEnvelope(childKey(parent, position), Kind.End));
     this.finish(task);
   }
 
   /**
    * Whether an expansion must wait before producing another child. The task
-   * whose outputs can be written now (the head in an ordered stage, any task in
-   * an unordered one) waits only while its last child is unwritten; the others
-   * also while the stage holds maxsize + workers items.
+   * whose outputs can be written now waits only while its last child is
+   * unwritten; the others also while the stage holds maxsize + workers items.
    */
   private mustPause(task: Task): boolean {
-    const { maxsize, workers, ordered } = this.stage.options;
+    const { maxsize, workers } = this.stage.options;
     if (maxsize === 0) return false;
-    if (task.flushed < task.outputs.length) return true;
-    const writable = !ordered || this.queue[this.queueHead] === task;
-    return !writable && this.unwritten + this.output.size >= maxsize + workers;
+    if (task.unwritten > 0) return true;
+    return !this.queue.isWritable(task) && this.queue.unwritten + this.output.size >= maxsize + workers;
   }
 
   /** Children of an item after the one ordered() waits for, while ordered() already holds its limit. */
@@ -265,19 +256,18 @@ export class StageRunner {
   }
 
   /**
-   * Waits for ordered() without holding a worker slot or a place in the window:
+   * Waits for ordered() without holding a worker or a place in the window:
    * the item ordered() waits for may need them to get through this stage.
    */
   private async yieldSlot(task: Task): Promise<void> {
-    this.active--;
+    this.executor.release(task);
     this.held--;
-    this.freeSlots.push(task.slot);
     this.bell.ring();
     do await this.pause(task);
     while (!this.stopped && this.waitsForOrder(task));
     if (this.stopped) return;
     await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    task.slot = this.freeSlots.pop()!;
+    if (!this.stopped) this.executor.acquire(task);
   }
 
   /** Resolves at the next flush, progress of ordered(), or stop. */
@@ -292,91 +282,26 @@ export class StageRunner {
     });
   }
 
-  private produce(task: Task, envelope: Envelope): void {
-    task.outputs.push(envelope);
-    this.unwritten++;
+  private resumePaused(): void {
+    for (const task of this.paused) task.resume?.();
   }
 
   private finish(task: Task): void {
     task.done = true;
-    this.active--;
-    this.freeSlots.push(task.slot);
-    if (task.outputs.length > 0) this.enqueue(task);
-    else if (!task.queued) this.held--;
+    this.executor.release(task);
+    if (task.unwritten > 0) this.queue.enqueue(task);
+    else if (!task.queued) {
+      this.held--;
+      this.tasks.give(task);
+    }
     this.flush();
     this.bell.ring();
   }
 
-  private enqueue(task: Task): void {
-    if (task.queued) return;
-    task.queued = true;
-    this.queue.push(task);
-  }
-
-  /** Writes outputs while the output buffer has space: in queue order (ordered), or from any task (unordered). */
   private flush(): void {
-    if (this.stage.options.ordered) this.flushInOrder();
-    else this.flushAsCompleted();
+    this.queue.flush();
     // Paused expansions look again: their outputs were written, or they became the head.
-    for (const task of this.paused) task.resume?.();
-  }
-
-  private flushInOrder(): void {
-    const { queue } = this;
-    while (this.queueHead < queue.length) {
-      const task = queue[this.queueHead]!;
-      if (!this.write(task)) return;
-      if (!task.done) return;
-      queue[this.queueHead++] = undefined as never;
-      this.held--;
-      this.bell.ring();
-    }
-    this.queue = [];
-    this.queueHead = 0;
-  }
-
-  private flushAsCompleted(): void {
-    const { queue } = this;
-    let kept = 0;
-    for (let i = 0; i < queue.length; i++) {
-      const task = queue[i]!;
-      if (this.write(task) && task.done) {
-        this.held--;
-        this.bell.ring();
-      } else {
-        queue[kept++] = task;
-      }
-    }
-    queue.length = kept;
-  }
-
-  /** Writes a task's outputs; false when the output buffer filled first. */
-  private write(task: Task): boolean {
-    const { output, counters } = this;
-    while (task.flushed < task.outputs.length) {
-      if (!output.hasSpace) {
-        this.awaitSpace();
-        return false;
-      }
-      const envelope = task.outputs[task.flushed++]!;
-      this.unwritten--;
-      if (envelope.kind === Kind.Value) counters.itemsOut++;
-      output.push(envelope);
-    }
-    task.outputs.length = 0;
-    task.flushed = 0;
-    return true;
-  }
-
-  private awaitSpace(): void {
-    if (this.waitingForSpace) return;
-    this.waitingForSpace = true;
-    void this.output.whenSpace().then(() => {
-      this.waitingForSpace = false;
-      if (this.stopped) return;
-      this.flush();
-      this.bell.ring();
-    });
+    if (this.paused.size > 0) this.resumePaused();
   }
 
   private failItem(task: Task, error: unknown): void {
@@ -397,7 +322,7 @@ export class StageRunner {
   private halt(): void {
     for (const task of this.timed) clearTimeout(task.timer);
     this.timed.clear();
-    for (const task of this.paused) task.resume?.();
+    this.resumePaused();
     for (const grant of this.slotWaiters.splice(0)) grant();
     this.bell.ring();
   }
