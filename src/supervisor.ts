@@ -212,7 +212,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
         const at = step.operation === "flatMap" ? nextReorder(i) : undefined;
         const order = at === undefined ? undefined : { progress: reorders.get(at)!, limit: orderWindow(steps.slice(0, at + 1)) };
         const definition = { name, operation: step.operation, options: step.options, keepPlaces: keepPlaces[i]!, order };
-        runner = new StageRunner(definition, input, output, this.executorFor(step, name, control), control, counters[i + 1]!);
+        runner = new StageRunner(definition, input, output, this.executorFor(step, name, control, counters[i + 1]!), control, counters[i + 1]!);
       }
       const mode = step.type === "stage" ? step.options.mode : step.type;
       const workers = step.type === "stage" ? step.options.workers : 1;
@@ -220,9 +220,9 @@ export class Run<T> implements AsyncIterableIterator<T> {
     });
   }
 
-  private executorFor(step: StageStep, name: string, control: RunControl): Executor {
+  private executorFor(step: StageStep, name: string, control: RunControl, counters: StageCounters): Executor {
     if (step.options.mode !== "worker") return new InProcessExecutor(step.fn, step.options, control.signal);
-    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options);
+    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
   }
 
   /** The handle a part gets: its own stop signal, and the way to report. */

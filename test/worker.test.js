@@ -67,3 +67,43 @@ test("a worker thread that exits mid-item fails the run naming the stage and ite
   }, { mode: "worker", name: "fragile" });
   await assert.rejects(p.toArray(), (e) => e.stage === "fragile" && e.index === 2 && /worker thread 0 died: .*code: 7/.test(e.message));
 });
+
+test("fast items travel to the threads in batches; slow items one per message", async () => {
+  const fast = await range(20000).map((x) => x + 1, { mode: "worker", workers: 2 }).run();
+  const fastStage = fast.stages[1];
+  assert.equal(fastStage.itemsOut, 20000);
+  assert.ok(fastStage.batches > 0 && fastStage.batches < 20000 / 10, `${fastStage.batches} batches for 20000 trivial items`);
+
+  const slow = await range(12)
+    .map((x) => {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      return x;
+    }, { mode: "worker", workers: 2 })
+    .run();
+  assert.equal(slow.stages[1].batches, 12, "20 ms items are sent one by one, so they spread over the threads");
+});
+
+test("a batch never holds more items than maxsize allows", async () => {
+  const seen = await range(2000)
+    .map((x) => x, { mode: "worker", workers: 2, maxsize: 8 })
+    .run();
+  // maxsize 8 + 2 workers over 2 threads x 2 batches in flight: batches of at most 2 items.
+  assert.ok(seen.stages[1].batches >= 1000, `${seen.stages[1].batches} batches`);
+});
+
+test("with transfer: true, ArrayBuffers move to the thread and back without copying", async () => {
+  const item = { id: 1, samples: new Float64Array([1, 2, 3]) };
+  const [result] = await from([item])
+    .map((x) => {
+      const sum = x.samples.reduce((a, b) => a + b, 0);
+      return { sum, doubled: x.samples.map((v) => v * 2) };
+    }, { mode: "worker", transfer: true })
+    .toArray();
+  assert.equal(item.samples.byteLength, 0, "the item's buffer was detached: it moved to the thread");
+  assert.equal(result.sum, 6);
+  assert.deepEqual([...result.doubled], [2, 4, 6]);
+
+  const copied = { samples: new Float64Array([1, 2]) };
+  await from([copied]).map((x) => x.samples.length, { mode: "worker" }).toArray();
+  assert.equal(copied.samples.byteLength, 16, "without transfer the item is copied");
+});

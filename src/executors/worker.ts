@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { MessageChannel, type MessagePort, type TransferListItem } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
+import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
 import {
   collectTransferables,
@@ -94,12 +95,10 @@ export class WorkerExecutor implements Executor {
   /** Batches in flight per thread: 1 with a timeout, else 2 or more (see learn()). */
   private batchesPerThread: number;
   private readonly minBatchesPerThread: number;
-  /** How many batches were sent, for statistics and tests. */
-  batchesSent = 0;
-
   constructor(
     private readonly wire: StageWire,
     private readonly options: ResolvedStageOptions,
+    private readonly counters: StageCounters,
   ) {
     const { maxsize, workers, timeout } = options;
     // A timeout is per item, so an item must start as soon as it is sent: no batching, no queue.
@@ -217,7 +216,7 @@ export class WorkerExecutor implements Executor {
     const batch = thread.open;
     thread.open = [];
     thread.sent.push(batch);
-    this.batchesSent++;
+    this.counters.batches++;
     const values = batch.map((task) => task.envelope.value);
     try {
       if (this.wire.transfer) {

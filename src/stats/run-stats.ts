@@ -13,6 +13,8 @@ export interface StageStats {
   itemsIn: number;
   itemsOut: number;
   errors: number;
+  /** Worker mode: how many batches of items were sent to threads (0 in other modes). */
+  batches: number;
 }
 
 export interface RunStats {

@@ -9,8 +9,10 @@ export interface StageCounters {
   itemsOut: number;
   /** Items whose function call failed. */
   errors: number;
+  /** Worker mode: messages of items sent to threads (each a batch). */
+  batches: number;
 }
 
 export function newCounters(): StageCounters {
-  return { itemsIn: 0, itemsOut: 0, errors: 0 };
+  return { itemsIn: 0, itemsOut: 0, errors: 0, batches: 0 };
 }
