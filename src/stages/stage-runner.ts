@@ -57,7 +57,7 @@ export class StageRunner {
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
   /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
-  private readonly slotWaiters: Array<() => void> = [];
+  private readonly slotWaiters: Array<{ task: Task; resume: () => void }> = [];
 
   constructor(
     private readonly stage: StageDefinition,
@@ -110,8 +110,11 @@ export class StageRunner {
     for (;;) {
       if (this.stopped) return;
       if (this.slotWaiters.length > 0 && executor.hasRoom()) {
+        // Acquire here, not when the expansion resumes: by then new input could have taken the room.
+        const waiter = this.slotWaiters.shift()!;
+        executor.acquire(waiter.task);
         this.held++;
-        this.slotWaiters.shift()!();
+        waiter.resume();
         continue;
       }
       const roomInWindow = maxsize === 0 || this.held + output.size < maxsize + workers;
@@ -266,8 +269,7 @@ export class StageRunner {
     do await this.pause(task);
     while (!this.stopped && this.waitsForOrder(task));
     if (this.stopped) return;
-    await new Promise<void>((resolve) => this.slotWaiters.push(resolve));
-    if (!this.stopped) this.executor.acquire(task);
+    await new Promise<void>((resume) => this.slotWaiters.push({ task, resume }));
   }
 
   /** Resolves at the next flush, progress of ordered(), or stop. */
@@ -323,7 +325,7 @@ export class StageRunner {
     for (const task of this.timed) clearTimeout(task.timer);
     this.timed.clear();
     this.resumePaused();
-    for (const grant of this.slotWaiters.splice(0)) grant();
+    for (const waiter of this.slotWaiters.splice(0)) waiter.resume();
     this.bell.ring();
   }
 

@@ -1,0 +1,2 @@
+"use strict";
+module.exports = (xs) => xs.map((x) => x + 1);
