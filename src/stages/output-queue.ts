@@ -56,9 +56,12 @@ export class OutputQueue {
       queue[this.head++] = undefined as never;
       this.onRetired(task);
     }
-    // Drop retired slots now and then; a queue that never empties must not grow forever.
-    if (this.head === queue.length || (this.head > 1024 && this.head * 2 > queue.length)) {
-      queue.splice(0, this.head);
+    // Drop retired slots now and then, not on every drain: emptying an array frees
+    // its storage, and the next push allocates it again.
+    if (this.head > 1024) {
+      if (this.head === queue.length) queue.length = 0;
+      else if (this.head * 2 > queue.length) queue.splice(0, this.head);
+      else return;
       this.head = 0;
     }
   }

@@ -53,6 +53,8 @@ export class StageRunner {
   private readonly queue: OutputQueue;
   /** Items taken from the input and not yet fully written. */
   private held = 0;
+  /** Mirrors control.signal.aborted, read on every item (the signal's getter is not free). */
+  private stopped = false;
   private readonly timed = new Set<Task>();
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
@@ -81,13 +83,11 @@ export class StageRunner {
     stage.order?.progress.onProgress(() => this.resumePaused());
   }
 
-  private get stopped(): boolean {
-    return this.control.signal.aborted;
-  }
 
   /** Runs the stage to its end. Never rejects: failures go to `control.fail`. */
   async run(): Promise<void> {
     const halt = () => this.halt();
+    this.stopped = this.control.signal.aborted;
     this.control.signal.addEventListener("abort", halt, { once: true });
     try {
       // The executor hands back only the tasks it was given, which are Tasks.
@@ -322,6 +322,7 @@ export class StageRunner {
 
   /** The run is stopping: wake the loop and every paused expansion, drop timers. */
   private halt(): void {
+    this.stopped = true;
     for (const task of this.timed) clearTimeout(task.timer);
     this.timed.clear();
     this.resumePaused();
