@@ -53,7 +53,7 @@ function row(workload, ours, peer, peerValue, unit) {
   rows.push({ workload, ours: format(ours, unit), peer, peerFigure: format(peerValue, unit), ratio: ratio.toFixed(2) });
   console.error(`  ${workload} | ${peer}: ${ratio.toFixed(2)}x`);
 }
-const format = (value, unit) => (unit === "items/s" ? `${Math.round(value).toLocaleString("en-US")} items/s` : `${value.toFixed(unit === "MB" ? 0 : 0)} ${unit}`);
+const format = (value, unit) => (unit === "items/s" ? `${Math.round(value).toLocaleString("en-US")} items/s` : `${Math.round(value)} ${unit}`);
 
 async function trivialWorker() {
   const N = 1_000_000;
@@ -221,7 +221,7 @@ async function main() {
     await part();
   }
   console.log(`\nNode ${process.version}, ${require("node:os").cpus().length} cores, median of ${ROUNDS} rounds after a warm-up.\n`);
-  console.log("| workload | pipelab | peer | peer's figure | pipelab / peer |");
+  console.log("| workload | pipelab | peer | peer's figure | pipelab / peer (speed) |");
   console.log("|---|---|---|---|---|");
   for (const r of rows) console.log(`| ${r.workload} | ${r.ours} | ${r.peer} | ${r.peerFigure} | ${r.ratio} |`);
 }
