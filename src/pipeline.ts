@@ -27,6 +27,9 @@ export type StageFn<T, R, C, W> = (item: T, ctx: StageContext<C, W>) => R;
 export type Expansion<U> = Iterable<U> | AsyncIterable<U>;
 
 export class Pipeline<T> implements AsyncIterable<T> {
+  /** The latest run of this pipeline object, for stats(). Not part of what the pipeline describes. */
+  private latest: Run<T> | undefined;
+
   /** @internal Use `from()`, `range()` or `concat()`. */
   constructor(private readonly plan: Plan) {}
 
@@ -97,7 +100,21 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * @example for await (const x of p.iterate({ signal: AbortSignal.timeout(5000) })) console.log(x)
    */
   iterate(options?: RunOptions): AsyncIterableIterator<T> {
-    return new Run<T>(this.plan, options);
+    return this.start(options);
+  }
+
+  /**
+   * Statistics of this pipeline's latest run, finished or still going; undefined before its first run.
+   * @example const rows = from(urls).map(fetchPage, { workers: 8 }); await rows.toArray(); console.log(rows.stats())
+   */
+  stats(): RunStats | undefined {
+    return this.latest?.stats();
+  }
+
+  private start(options: RunOptions | undefined): Run<T> {
+    const run = new Run<T>(this.plan, options);
+    this.latest = run;
+    return run;
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T> {
@@ -110,7 +127,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    */
   async toArray(options?: RunOptions): Promise<T[]> {
     const results: T[] = [];
-    await new Run<T>(this.plan, options).drain((item) => results.push(item));
+    await this.start(options).drain((item) => results.push(item));
     return results;
   }
 
@@ -119,7 +136,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * @example const stats = await from(files).each(upload, { workers: 4 }).run()
    */
   async run(options?: RunOptions): Promise<RunStats> {
-    const run = new Run<T>(this.plan, options);
+    const run = this.start(options);
     await run.drain(() => {});
     return run.finished();
   }

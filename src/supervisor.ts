@@ -6,6 +6,7 @@
  */
 import { BoundedBuffer, EMPTY } from "./buffer";
 import { Doorbell } from "./doorbell";
+import { progressByDefault, TerminalProgress } from "./display/terminal-progress";
 import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import type { Executor } from "./executors/executor";
@@ -17,17 +18,21 @@ import type { RunControl } from "./run-control";
 import { ReorderStage } from "./stages/reorder";
 import { StageRunner } from "./stages/stage-runner";
 import { TakeStage } from "./stages/take";
-import { newCounters, type StageCounters } from "./stats/stage-counters";
-import type { RunStats, RunStatus, StageStats } from "./stats/run-stats";
+import { findBottleneck } from "./stats/bottleneck";
+import { RunStats, type RunStatus, type StageStats } from "./stats/run-stats";
+import { newCounters, type StageCounters, stageStats } from "./stats/stage-counters";
+import { Timeline } from "./stats/timeline";
 import type { Plan, StageStep, Step } from "./steps";
 
 export interface RunOptions {
   /** Cancels the run: the consumer gets an AbortError, every stage stops. */
   signal?: AbortSignal;
+  /** Show live progress (true) or not (false). Default: on when stderr is a terminal, off in CI. */
+  progress?: boolean;
 }
 
 interface Part {
-  stats: Omit<StageStats, keyof StageCounters>;
+  stats: Pick<StageStats, "name" | "mode" | "workers">;
   counters: StageCounters;
   run(): Promise<void>;
 }
@@ -49,15 +54,20 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private readonly parts: Part[] = [];
   private settled: Promise<void> = Promise.resolve();
   private cancelledByConsumer = false;
+  private timeline: Timeline | undefined;
+  private progress: TerminalProgress | undefined;
   private readonly onUserAbort = () => this.fail(new AbortError(this.options.signal?.reason));
 
   constructor(
     private readonly plan: Plan,
     private readonly options: RunOptions = {},
   ) {
-    const { signal } = options;
+    const { signal, progress } = options;
     if (signal !== undefined && !(signal instanceof AbortSignal)) {
       throw new TypeError('option "signal" must be an AbortSignal');
+    }
+    if (progress !== undefined && typeof progress !== "boolean") {
+      throw new TypeError('option "progress" must be a boolean');
     }
   }
 
@@ -130,13 +140,20 @@ export class Run<T> implements AsyncIterableIterator<T> {
   /** A snapshot of this run's statistics. */
   stats(): RunStats {
     const end = this.endedAt || performance.now();
-    return {
-      status: this.status,
-      startedAt: performance.timeOrigin + this.startedAt,
-      durationMs: this.startedAt ? end - this.startedAt : 0,
-      error: this.error,
-      stages: this.parts.map((part) => ({ ...part.stats, ...part.counters })),
-    };
+    const wallMs = this.startedAt ? end - this.startedAt : 0;
+    const stages = this.parts.map((part, i) => {
+      const buffer = this.buffers[i]!;
+      return stageStats(part.stats, part.counters, { maxsize: buffer.maxsize, peak: buffer.peak, current: buffer.size }, wallMs);
+    });
+    return new RunStats(
+      this.status,
+      performance.timeOrigin + this.startedAt,
+      wallMs,
+      this.error,
+      stages,
+      findBottleneck(stages, wallMs),
+      [...(this.timeline?.samples ?? [])],
+    );
   }
 
   /** Resolves with the final statistics once the run has ended and torn down. */
@@ -158,13 +175,24 @@ export class Run<T> implements AsyncIterableIterator<T> {
     }
     signal?.addEventListener("abort", this.onUserAbort, { once: true });
     this.build();
+    this.timeline = new Timeline(this.startedAt, () => ({
+      itemsOut: this.parts.map((part) => part.counters.itemsOut),
+      queue: this.buffers.map((buffer) => buffer.size),
+    }));
+    this.timeline.start();
+    if (this.options.progress ?? progressByDefault()) {
+      this.progress = new TerminalProgress(() => this.stats());
+      this.progress.start();
+    }
     this.settled = Promise.all(this.parts.map((part) => part.run())).then(() => this.settle());
   }
 
   private settle(): void {
     this.options.signal?.removeEventListener("abort", this.onUserAbort);
     this.endedAt = performance.now();
+    this.timeline?.stop();
     if (this.status === "running") this.status = this.cancelledByConsumer ? "cancelled" : "done";
+    this.progress?.stop();
   }
 
   private build(): void {

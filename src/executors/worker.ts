@@ -42,8 +42,8 @@ interface DoneReply {
 
 /** One thread as this side sees it. */
 class ThreadChannel {
-  /** Batches sent and not yet answered, oldest first. */
-  readonly sent: ExecutorTask[][] = [];
+  /** Batches sent and not yet answered, oldest first, with when they were sent. */
+  readonly sent: Array<{ tasks: ExecutorTask[]; sentAt: number }> = [];
   /** The batch being gathered. */
   open: ExecutorTask[] = [];
   /** Items in `sent` and `open`. */
@@ -73,7 +73,7 @@ class ThreadChannel {
   lost(): ExecutorTask[] {
     this.alive = false;
     this.settleDone({ started: false });
-    const held = [...this.sent.flat(), ...this.open];
+    const held = [...this.sent.flatMap((batch) => batch.tasks), ...this.open];
     this.sent.length = 0;
     this.open = [];
     this.load = 0;
@@ -141,11 +141,17 @@ export class WorkerExecutor implements Executor {
       this.sink.failStage(message.phase === "onStart" ? new HookError("onStart", thread.index, error) : error);
       return;
     }
-    const batch = thread.sent.shift();
-    if (!batch) return;
+    const sent = thread.sent.shift();
+    if (!sent) return;
+    const batch = sent.tasks;
     thread.load -= batch.length;
     this.inFlight -= batch.length;
-    this.learn(message.busyMs / batch.length);
+    const perItemMs = message.busyMs / batch.length;
+    this.learn(perItemMs);
+    // Timed inside the thread: the function's own time, one figure per batch.
+    this.counters.busyMs += message.busyMs;
+    this.counters.latency.record(Math.max(1, Math.round(perItemMs * 1e6)));
+    this.counters.roundTripMs += performance.now() - sent.sentAt;
     let failed = 0;
     const errors = message.errors;
     for (let i = 0; i < batch.length; i++) {
@@ -215,7 +221,7 @@ export class WorkerExecutor implements Executor {
   private send(thread: ThreadChannel): void {
     const batch = thread.open;
     thread.open = [];
-    thread.sent.push(batch);
+    thread.sent.push({ tasks: batch, sentAt: performance.now() });
     this.counters.batches++;
     const values = batch.map((task) => task.envelope.value);
     try {

@@ -40,7 +40,11 @@ export class SourcePump {
         const turn = fairShare.turn();
         if (turn) await turn;
         while (gate && index >= gate.limit() && !signal.aborted) await Promise.race([gate.bell.wait(), aborted]);
-        while (!output.hasSpace && !signal.aborted) await output.whenSpace();
+        if (!output.hasSpace) {
+          const blockedAt = performance.now();
+          while (!output.hasSpace && !signal.aborted) await output.whenSpace();
+          counters.blockedMs += performance.now() - blockedAt;
+        }
         if (signal.aborted) break;
         let step = iterator.next();
         // A slow or stuck source must not hold up a stopping run.

@@ -96,8 +96,10 @@ export class OutputQueue {
   private awaitSpace(): void {
     if (this.waitingForSpace) return;
     this.waitingForSpace = true;
+    const blockedAt = performance.now();
     void this.output.whenSpace().then(() => {
       this.waitingForSpace = false;
+      this.counters.blockedMs += performance.now() - blockedAt;
       this.onSpace();
     });
   }

@@ -38,6 +38,13 @@ export interface StageDefinition {
   order?: { progress: ReorderProgress; limit: number };
 }
 
+/**
+ * Fast synchronous calls are timed one in SAMPLE_EVERY: a clock reading costs
+ * as much as a trivial call. Calls slower than SLOW_CALL_MS are all timed.
+ */
+const SAMPLE_EVERY = 16;
+const SLOW_CALL_MS = 0.02;
+
 export class StageRunner {
   private readonly bell = new Doorbell();
   private readonly fairShare = new FairShare();
@@ -56,6 +63,9 @@ export class StageRunner {
   /** Mirrors control.signal.aborted, read on every item (the signal's getter is not free). */
   private stopped = false;
   private readonly timed = new Set<Task>();
+  private sampleTick = 0;
+  /** 1 while calls are slow, SAMPLE_EVERY while they are fast; the first call is always timed. */
+  private sampleEvery = 1;
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
   /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
@@ -70,6 +80,7 @@ export class StageRunner {
     private readonly counters: StageCounters,
   ) {
     const onRetired = (task: Task) => {
+      this.settle(task);
       this.held--;
       this.tasks.give(task);
       this.bell.ring();
@@ -131,7 +142,9 @@ export class StageRunner {
         }
         if (input.finished) break;
         executor.flush();
+        const waitingSince = performance.now();
         await Promise.race([input.whenReadable(), this.bell.wait()]);
+        this.counters.waitingMs += performance.now() - waitingSince;
       } else {
         executor.flush();
         await this.bell.wait();
@@ -154,9 +167,13 @@ export class StageRunner {
       return;
     }
     this.counters.itemsIn++;
+    this.counters.inFlight++;
+    task.live = true;
     if (this.stage.options.ordered) this.queue.enqueue(task);
     const { timeout } = this.stage.options;
-    const startedAt = timeout > 0 ? performance.now() : 0;
+    const sampled = ++this.sampleTick >= this.sampleEvery;
+    if (sampled) this.sampleTick = 0;
+    const startedAt = sampled || timeout > 0 ? performance.now() : 0;
     let result: unknown;
     try {
       this.executor.acquire(task);
@@ -169,18 +186,32 @@ export class StageRunner {
         task.timer = setTimeout(() => this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout)), timeout);
         this.timed.add(task);
       }
-      if (result !== DEFERRED) result.then(task.onValue, task.onError);
-    } else if (timeout > 0 && performance.now() - startedAt > timeout) {
-      // A synchronous function cannot be interrupted; it fails when it returns.
-      this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
-    } else {
-      this.complete(task, result);
+      if (result !== DEFERRED) {
+        // Every asynchronous item is timed: it costs a promise anyway. (Worker executors time their own.)
+        task.startedAt = startedAt || performance.now();
+        result.then(task.onValue, task.onError);
+      }
+      return;
     }
+    if (startedAt > 0) {
+      const ms = performance.now() - startedAt;
+      if (sampled) {
+        this.counters.recordItem(ms, this.sampleEvery);
+        this.sampleEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
+      }
+      // A synchronous function cannot be interrupted; it fails when it returns.
+      if (timeout > 0 && ms > timeout) return this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
+    }
+    this.complete(task, result);
   }
 
   private complete(task: Task, result: unknown): void {
     this.clearTimer(task);
     if (this.stopped) return;
+    if (task.startedAt > 0) {
+      this.counters.recordItem(performance.now() - task.startedAt);
+      task.startedAt = 0;
+    }
     const { envelope } = task;
     const { queue } = this;
     switch (this.stage.operation) {
@@ -190,10 +221,10 @@ export class StageRunner {
         break;
       case "filter":
         if (result) queue.produce(task, envelope);
-        else if (this.stage.keepPlaces) queue.produce(task, markerEnvelope(envelope.key, Kind.Hole));
+        else this.drop(task);
         break;
       case "each":
-        if (this.stage.keepPlaces) queue.produce(task, markerEnvelope(envelope.key, Kind.Hole));
+        this.drop(task);
         break;
       case "flatMap":
         void this.expand(task, result);
@@ -237,7 +268,23 @@ export class StageRunner {
       return this.failItem(task, error);
     }
     if (this.stage.keepPlaces) this.queue.produce(task, markerEnvelope(childKey(parent, position), Kind.End));
+    this.counters.expanded++;
+    this.settle(task);
     this.finish(task);
+  }
+
+  /** A filter rejected the item, or an each stage consumed it: it leaves only its place behind. */
+  private drop(task: Task): void {
+    this.counters.filtered++;
+    this.settle(task);
+    if (this.stage.keepPlaces) this.queue.produce(task, markerEnvelope(task.envelope.key, Kind.Hole));
+  }
+
+  /** The item is accounted for (written, rejected, expanded or failed): it leaves inFlight, once. */
+  private settle(task: Task): void {
+    if (!task.live) return;
+    task.live = false;
+    this.counters.inFlight--;
   }
 
   /**
@@ -310,6 +357,7 @@ export class StageRunner {
     this.clearTimer(task);
     if (this.stopped) return;
     this.counters.errors++;
+    this.settle(task);
     this.control.fail(this.wrap(error, task.envelope.key));
   }
 

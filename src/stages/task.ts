@@ -24,6 +24,10 @@ export class Task implements ExecutorTask {
   private flushed = 0;
   done = false;
   queued = false;
+  /** An input item (not a place marker) not yet written, rejected, expanded or failed: counted in inFlight. */
+  live = false;
+  /** When the function was called (ms), for items whose result comes later; 0 when not timed. */
+  startedAt = 0;
   timer: NodeJS.Timeout | undefined;
   /** Set while a flatMap expansion is paused. */
   resume: (() => void) | undefined;
@@ -69,6 +73,8 @@ export class TaskPool {
     task.slot = -1;
     task.done = false;
     task.queued = false;
+    task.live = false;
+    task.startedAt = 0;
     this.free.push(task);
   }
 }

@@ -1,28 +1,132 @@
 /**
- * The statistics of one run, as handed to people: plain data, a snapshot.
+ * RunStats: what a run did, stage by stage, as plain data with a readable
+ * table. A snapshot: it does not change as the run goes on.
  */
+import { inspect } from "node:util";
 import type { Mode } from "../options";
+import { formatStatsTable } from "./table";
 
 export type RunStatus = "running" | "done" | "failed" | "cancelled";
+
+/** Milliseconds. */
+export interface LatencyStats {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface QueueStats {
+  /** The output buffer's bound (0 = unbounded). */
+  maxsize: number;
+  /** Most items it held at once. */
+  peak: number;
+  /** Items it holds now. */
+  current: number;
+}
 
 export interface StageStats {
   /** The stage's name (`source` for the source, `ordered`, `take` for those steps). */
   name: string;
   mode: Mode | "source" | "ordered" | "take";
   workers: number;
+  /** Items taken from the input. */
   itemsIn: number;
+  /** Items written to the output (a flatMap's children one by one). */
   itemsOut: number;
+  /** Items a filter rejected or an each stage consumed. */
+  filtered: number;
+  /** flatMap: items whose children were all produced. */
+  expanded: number;
+  /** Items whose function failed or timed out. */
   errors: number;
-  /** Worker mode: how many batches of items were sent to threads (0 in other modes). */
+  /**
+   * Items taken and not yet written, filtered, expanded or failed. Once a run has
+   * ended this is what it abandoned. Accounting: itemsIn = itemsOut + filtered +
+   * errors + inFlight (map, filter, each), itemsIn = expanded + errors + inFlight (flatMap).
+   */
+  inFlight: number;
+  /** Time the stage function ran, summed over workers (ms). Worker mode: measured inside the threads. */
+  busyMs: number;
+  /** Worker mode: from sending a batch to its results arriving, summed over batches (ms); minus busyMs, the cost of moving data. */
+  roundTripMs: number;
+  /** busyMs / (workers x wall time), 0..1. */
+  utilization: number;
+  /** Items out per second of wall time. */
+  throughput: number;
+  /** Time per item (worker mode: per batch, averaged over its items). */
+  latency: LatencyStats;
+  /** Time with room for work but no input (ms). */
+  waitingMs: number;
+  /** Time held up because the output buffer was full (ms). */
+  blockedMs: number;
+  queue: QueueStats;
+  /** Worker mode: batches of items sent to threads. */
   batches: number;
 }
 
-export interface RunStats {
-  status: RunStatus;
-  /** When the run started (ms since the epoch). */
-  startedAt: number;
-  durationMs: number;
-  /** Why the run failed or was cancelled. */
-  error: Error | undefined;
-  stages: StageStats[];
+/** Per stage, at one moment: items out so far and output buffer depth. */
+export interface TimelineSample {
+  /** Milliseconds since the run started. */
+  atMs: number;
+  itemsOut: number[];
+  queue: number[];
+}
+
+export interface Bottleneck {
+  /** The stage that limits throughput, or "consumer" / "source". */
+  stage: string;
+  reason: string;
+}
+
+/** One flat row per stage, for tables and DataFrames. */
+export type StageRow = Omit<StageStats, "latency" | "queue"> & {
+  latencyP50: number;
+  latencyP90: number;
+  latencyP99: number;
+  latencyMax: number;
+  queueMaxsize: number;
+  queuePeak: number;
+  queueCurrent: number;
+};
+
+export class RunStats {
+  constructor(
+    readonly status: RunStatus,
+    /** When the run started (ms since the epoch). */
+    readonly startedAt: number,
+    readonly durationMs: number,
+    /** Why the run failed or was cancelled. */
+    readonly error: Error | undefined,
+    readonly stages: StageStats[],
+    readonly bottleneck: Bottleneck | undefined,
+    /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
+    readonly timeline: TimelineSample[],
+  ) {}
+
+  /**
+   * One plain object per stage.
+   * @example console.table((await p.run()).toRows())
+   */
+  toRows(): StageRow[] {
+    return this.stages.map(({ latency, queue, ...rest }) => ({
+      ...rest,
+      latencyP50: latency.p50,
+      latencyP90: latency.p90,
+      latencyP99: latency.p99,
+      latencyMax: latency.max,
+      queueMaxsize: queue.maxsize,
+      queuePeak: queue.peak,
+      queueCurrent: queue.current,
+    }));
+  }
+
+  /** A table for terminals. */
+  toString(): string {
+    return formatStatsTable(this);
+  }
+
+  [inspect.custom](): string {
+    return this.toString();
+  }
 }

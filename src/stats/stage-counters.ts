@@ -1,18 +1,73 @@
 /**
- * What a stage counts while it runs. The supervisor snapshots these into a
- * run's statistics; nothing else reads them.
+ * StageCounters: what one part of a run (the source, a stage, ordered(),
+ * take) records while it runs. Only that part writes them; the supervisor
+ * reads them into snapshots. Kept cheap: counters per item, clock readings
+ * per wait or per batch, and latency for a sample of synchronous items.
  */
-export interface StageCounters {
-  /** Items taken from the input buffer (markers excluded). */
-  itemsIn: number;
-  /** Items written to the output buffer (markers excluded). */
-  itemsOut: number;
-  /** Items whose function call failed. */
-  errors: number;
-  /** Worker mode: messages of items sent to threads (each a batch). */
-  batches: number;
+import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
+import type { QueueStats, StageStats } from "./run-stats";
+
+export class StageCounters {
+  /** Items taken from the input (place markers excluded). */
+  itemsIn = 0;
+  /** Items written to the output buffer. */
+  itemsOut = 0;
+  /** Items a filter rejected, or an each stage consumed. */
+  filtered = 0;
+  /** flatMap: items whose children have all been produced. */
+  expanded = 0;
+  /** Items whose function call failed (or timed out). */
+  errors = 0;
+  /** Items taken and not yet written, rejected, expanded or failed. */
+  inFlight = 0;
+  /** Time the stage function ran, summed over workers (ms). */
+  busyMs = 0;
+  /** Worker mode: time from sending a batch to its results arriving, summed over batches (ms). */
+  roundTripMs = 0;
+  /** Time with room for more work but no input (ms). */
+  waitingMs = 0;
+  /** Time with results that could not be written because the output buffer was full (ms). */
+  blockedMs = 0;
+  /** Worker mode: batches of items sent to threads. */
+  batches = 0;
+  /** Time per item, in nanoseconds. */
+  readonly latency: RecordableHistogram = createHistogram();
+
+  /** Records one item's duration (ms), counting it `weight` times in busy time (sampled items stand for others). */
+  recordItem(ms: number, weight = 1): void {
+    this.busyMs += ms * weight;
+    this.latency.record(Math.max(1, Math.round(ms * 1e6)));
+  }
 }
 
 export function newCounters(): StageCounters {
-  return { itemsIn: 0, itemsOut: 0, errors: 0, batches: 0 };
+  return new StageCounters();
+}
+
+/** The figures of one part of a run at one moment. */
+export function stageStats(
+  info: { name: string; mode: StageStats["mode"]; workers: number },
+  c: StageCounters,
+  queue: QueueStats,
+  wallMs: number,
+): StageStats {
+  const q = (p: number) => (c.latency.count === 0 ? 0 : c.latency.percentile(p) / 1e6);
+  return {
+    ...info,
+    itemsIn: c.itemsIn,
+    itemsOut: c.itemsOut,
+    filtered: c.filtered,
+    expanded: c.expanded,
+    errors: c.errors,
+    inFlight: c.inFlight,
+    busyMs: c.busyMs,
+    roundTripMs: c.roundTripMs,
+    utilization: wallMs > 0 ? Math.min(1, c.busyMs / (info.workers * wallMs)) : 0,
+    throughput: wallMs > 0 ? (c.itemsOut / wallMs) * 1000 : 0,
+    latency: { p50: q(50), p90: q(90), p99: q(99), max: c.latency.count === 0 ? 0 : c.latency.max / 1e6 },
+    waitingMs: c.waitingMs,
+    blockedMs: c.blockedMs,
+    queue,
+    batches: c.batches,
+  };
 }

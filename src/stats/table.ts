@@ -1,0 +1,41 @@
+/**
+ * The text table of a run's statistics, for terminals and console.log.
+ */
+import type { RunStats, StageStats } from "./run-stats";
+
+interface Column {
+  title: string;
+  value(stage: StageStats): string;
+  left?: boolean;
+}
+
+const count = (n: number) => n.toLocaleString("en-US");
+const ms = (n: number) => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(1) : n.toFixed(3));
+
+const COLUMNS: Column[] = [
+  { title: "stage", value: (s) => s.name, left: true },
+  { title: "mode", value: (s) => s.mode, left: true },
+  { title: "workers", value: (s) => String(s.workers) },
+  { title: "in", value: (s) => count(s.itemsIn) },
+  { title: "out", value: (s) => count(s.itemsOut) },
+  { title: "errors", value: (s) => count(s.errors) },
+  { title: "busy", value: (s) => `${Math.round(s.utilization * 100)}%` },
+  { title: "items/s", value: (s) => count(Math.round(s.throughput)) },
+  { title: "p50 ms", value: (s) => ms(s.latency.p50) },
+  { title: "p99 ms", value: (s) => ms(s.latency.p99) },
+  { title: "waiting ms", value: (s) => ms(s.waitingMs) },
+  { title: "blocked ms", value: (s) => ms(s.blockedMs) },
+  { title: "queue peak/max", value: (s) => `${s.queue.peak}/${s.queue.maxsize || "∞"}` },
+];
+
+export function formatStatsTable(stats: RunStats): string {
+  const cells = stats.stages.map((stage) => COLUMNS.map((c) => c.value(stage)));
+  const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
+  const line = (values: string[]) =>
+    values.map((v, i) => (COLUMNS[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ").trimEnd();
+  const seconds = (stats.durationMs / 1000).toFixed(2);
+  const header = [`pipelab run: ${stats.status} in ${seconds} s`];
+  if (stats.bottleneck) header.push(`bottleneck: ${stats.bottleneck.stage} (${stats.bottleneck.reason})`);
+  if (stats.error) header.push(`error: ${stats.error.message}`);
+  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line)].join("\n");
+}
