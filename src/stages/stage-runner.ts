@@ -39,8 +39,8 @@ export interface StageDefinition {
 }
 
 /**
- * Fast synchronous calls are timed one in SAMPLE_EVERY: a clock reading costs
- * as much as a trivial call. Calls slower than SLOW_CALL_MS are all timed.
+ * Fast calls are timed one in SAMPLE_EVERY: a clock reading costs as much as a
+ * trivial call. While calls take longer than SLOW_CALL_MS, every one is timed.
  */
 const SAMPLE_EVERY = 16;
 const SLOW_CALL_MS = 0.02;
@@ -187,29 +187,35 @@ export class StageRunner {
         this.timed.add(task);
       }
       if (result !== DEFERRED) {
-        // Every asynchronous item is timed: it costs a promise anyway. (Worker executors time their own.)
-        task.startedAt = startedAt || performance.now();
+        // Worker executors time their own items; here the sampled ones are timed when they settle.
+        if (sampled) {
+          task.startedAt = startedAt;
+          task.weight = this.sampleEvery;
+        }
         result.then(task.onValue, task.onError);
       }
       return;
     }
     if (startedAt > 0) {
       const ms = performance.now() - startedAt;
-      if (sampled) {
-        this.counters.recordItem(ms, this.sampleEvery);
-        this.sampleEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
-      }
+      if (sampled) this.recordSample(ms, this.sampleEvery);
       // A synchronous function cannot be interrupted; it fails when it returns.
       if (timeout > 0 && ms > timeout) return this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
     }
     this.complete(task, result);
   }
 
+  /** Records a timed item for `weight` items, and times every item from now on if items are slow. */
+  private recordSample(ms: number, weight: number): void {
+    this.counters.recordItem(ms, weight);
+    this.sampleEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
+  }
+
   private complete(task: Task, result: unknown): void {
     this.clearTimer(task);
     if (this.stopped) return;
     if (task.startedAt > 0) {
-      this.counters.recordItem(performance.now() - task.startedAt);
+      this.recordSample(performance.now() - task.startedAt, task.weight);
       task.startedAt = 0;
     }
     const { envelope } = task;

@@ -26,8 +26,10 @@ export class Task implements ExecutorTask {
   queued = false;
   /** An input item (not a place marker) not yet written, rejected, expanded or failed: counted in inFlight. */
   live = false;
-  /** When the function was called (ms), for items whose result comes later; 0 when not timed. */
+  /** When the function was called (ms), for timed items whose result comes later; 0 when not timed. */
   startedAt = 0;
+  /** How many items this timed item stands for in busy time (see StageRunner's sampling). */
+  weight = 1;
   timer: NodeJS.Timeout | undefined;
   /** Set while a flatMap expansion is paused. */
   resume: (() => void) | undefined;

@@ -10,13 +10,17 @@ const MAX_SAMPLES = 300;
 
 export class Timeline {
   readonly samples: TimelineSample[] = [];
-  private interval = FIRST_INTERVAL_MS;
+  private interval: number;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly startedAt: number,
     private readonly read: () => { itemsOut: number[]; queue: number[] },
-  ) {}
+    private readonly maxSamples = MAX_SAMPLES,
+    intervalMs = FIRST_INTERVAL_MS,
+  ) {
+    this.interval = intervalMs;
+  }
 
   start(): void {
     this.schedule();
@@ -40,7 +44,7 @@ export class Timeline {
 
   private sample(): void {
     this.samples.push({ atMs: performance.now() - this.startedAt, ...this.read() });
-    if (this.samples.length >= MAX_SAMPLES) {
+    if (this.samples.length >= this.maxSamples) {
       let kept = 0;
       for (let i = 0; i < this.samples.length; i += 2) this.samples[kept++] = this.samples[i]!;
       this.samples.length = kept;
