@@ -212,9 +212,50 @@ async function firstResult() {
   row("time to first result of a worker stage", ours, "piscina: new pool, first run()", piscina, "ms");
 }
 
+/**
+ * What collecting statistics costs: the same runs against pipelab as it was
+ * just before statistics were added (commit e1ee86a), built into a temporary
+ * folder, alternating rounds so both see the same machine.
+ */
+async function statsOverhead() {
+  const os = require("node:os");
+  const fs = require("node:fs");
+  const root = path.join(__dirname, "..");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelab-before-stats-"));
+  const sh = (cmd, args, cwd = root) => spawnSync(cmd, args, { cwd, encoding: "utf8" });
+  const archive = sh("git", ["archive", "--format=tar", "-o", path.join(dir, "src.tar"), "e1ee86a", "src", "tsconfig.json"]);
+  if (archive.status !== 0) {
+    console.error("  stats overhead skipped: commit e1ee86a is not in this clone");
+    return;
+  }
+  sh("tar", ["-xf", "src.tar"], dir);
+  fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  const built = sh(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "tsconfig.json"], dir);
+  if (built.status !== 0) throw new Error(`building the old revision failed: ${built.stdout}`);
+  const before = require(path.join(dir, "dist"));
+  const N = 1_000_000;
+  const data = Array.from({ length: N }, (_, i) => i);
+  const workloads = {
+    "3 in-process stages": (lib) => lib.from(data).map(inc).map(inc).map(inc).run(),
+    "async map, workers 16": (lib) => lib.from(data).map(async (x) => x + 1, { workers: 16 }).run(),
+    "worker stage, 2 threads": (lib) => lib.from(data).map(inc, { mode: "worker", workers: THREADS }).run(),
+  };
+  for (const [label, run] of Object.entries(workloads)) {
+    const withStats = [];
+    const without = [];
+    for (let round = 0; round <= ROUNDS; round++) {
+      without.push(await timed(() => run(before)));
+      withStats.push(await timed(() => run({ from })));
+    }
+    const mid = (xs) => xs.slice(1).sort((a, b) => a - b)[Math.floor(ROUNDS / 2)];
+    row(`stats overhead: ${label}, 1M items`, (N / mid(withStats)) * 1000, "pipelab without statistics", (N / mid(without)) * 1000, "items/s");
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
 async function main() {
   const only = process.argv[2];
-  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult };
+  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
     console.error(`${name}...`);

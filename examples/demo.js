@@ -26,9 +26,17 @@ async function main() {
   console.log("First 10 twin primes (p, p + 2):");
   for (const { prime } of primes) console.log(`  ${prime}, ${prime + 2}`);
 
-  const stats = await range(2, 50_000).filter(isPrime, { mode: "worker", workers: 2, name: "isPrime" }).each(() => {}).run();
-  console.log(`\nA second run, drained with run(): ${stats.status} in ${stats.durationMs.toFixed(0)} ms`);
-  for (const s of stats.stages) console.log(`  ${s.name.padEnd(10)} ${s.mode.padEnd(7)} in ${String(s.itemsIn).padStart(6)}  out ${String(s.itemsOut).padStart(6)}`);
+  // A second run, drained with run(): it resolves to the run's statistics, printed as a table.
+  const stats = await range(2, 50_000)
+    .filter(isPrime, { mode: "worker", workers: 2, name: "isPrime" })
+    .map(async (p) => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      return p;
+    }, { workers: 4, name: "slow lookup" })
+    .each(() => {}, { name: "sink" })
+    .run();
+  console.log("\nStatistics of a second run (primes below 50,000, then a 1 ms lookup each):");
+  console.log(stats);
   console.log(`\nDone in ${Date.now() - started} ms.`);
 }
 
