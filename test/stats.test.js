@@ -196,3 +196,13 @@ describe("presenting statistics", () => {
     ]);
   });
 });
+
+describe("statistics as a DataFrame", () => {
+  test("toDataFrame has a row per stage and the columns of toRows", async () => {
+    const stats = await range(10).map((x) => x, { name: "copy" }).filter(Boolean, { name: "truthy" }).run();
+    const df = stats.toDataFrame();
+    assert.deepEqual(df.shape, [3, Object.keys(stats.toRows()[0]).length]);
+    assert.deepEqual(df.column("name").values, ["source", "copy", "truthy"]);
+    assert.deepEqual(df.column("itemsOut").values, [10, 10, 9]);
+  });
+});

@@ -20,9 +20,12 @@ function typeErrors(ts) {
     baseUrl: root,
     paths: { pipelab: ["./dist/index.d.ts"] },
   });
-  return ts.getPreEmitDiagnostics(program).map((d) => {
+  // danfojs-node 1.2.0's own declarations do not check cleanly (they need esModuleInterop and
+  // @types they do not depend on); only a cell's own diagnostics reach a notebook user.
+  const ours = (d) => !d.file || !d.file.fileName.includes("node_modules/danfojs-node/");
+  return ts.getPreEmitDiagnostics(program).filter(ours).map((d) => {
     const where = d.file ? `${path.relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
-    return `${where} ${ts.flattenDiagnosticText(d.messageText, "\n")}`;
+    return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
   });
 }
 

@@ -3,6 +3,8 @@
  * table. A snapshot: it does not change as the run goes on.
  */
 import { inspect } from "node:util";
+import type { DataFrame } from "danfojs-node";
+import { loadDanfo } from "../io/danfo";
 import type { Mode } from "../options";
 import { formatStatsTable } from "./table";
 
@@ -119,6 +121,15 @@ export class RunStats {
       queuePeak: queue.peak,
       queueCurrent: queue.current,
     }));
+  }
+
+  /**
+   * The rows of toRows() as a danfojs-node DataFrame (danfojs is loaded on first use).
+   * @example (await p.run()).toDataFrame().sortValues("busyMs", { ascending: false }).print()
+   */
+  toDataFrame(): DataFrame {
+    const { DataFrame } = loadDanfo();
+    return new DataFrame(this.toRows());
   }
 
   /** A table for terminals. */

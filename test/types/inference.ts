@@ -59,3 +59,10 @@ void consume;
 range(3).map((x, ctx) => ctx.missing);
 // @ts-expect-error "thread" is not a mode
 range(3).map((x) => x, { mode: "thread" });
+
+async function analyse(): Promise<void> {
+  const stats = await range(3).map((x) => x).run();
+  const busiest: number = stats.toDataFrame().column("busyMs").max();
+  void busiest;
+}
+void analyse;
