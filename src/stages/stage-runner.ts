@@ -94,7 +94,6 @@ export class StageRunner {
     stage.order?.progress.onProgress(() => this.resumePaused());
   }
 
-
   /** Runs the stage to its end. Never rejects: failures go to `control.fail`. */
   async run(): Promise<void> {
     const halt = () => this.halt();
