@@ -22,6 +22,8 @@ export interface ResultSink {
 export const DEFERRED: unique symbol = Symbol("pipelab.deferred");
 
 export interface Executor {
+  /** Records busy time and latency into the stage's counters itself (worker threads time their own work). */
+  readonly timesItems: boolean;
   /** Prepares the workers (onStart included). Rejects when one fails; `stop` still runs afterwards. */
   start(sink: ResultSink): Promise<void>;
   /** Whether one more item may be taken on now. */

@@ -7,6 +7,7 @@ import { type Executor, type ExecutorTask, HookError, STOP_GRACE_MS, withDeadlin
 import { loadModuleFunction } from "./function-source";
 
 export class InProcessExecutor implements Executor {
+  readonly timesItems = false;
   private fn: StageFunction | undefined;
   private readonly contexts: Record<string, unknown>[] = [];
   private readonly started: boolean[] = [];

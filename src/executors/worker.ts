@@ -82,6 +82,7 @@ class ThreadChannel {
 }
 
 export class WorkerExecutor implements Executor {
+  readonly timesItems = true;
   private pool: Piscina | undefined;
   private sink!: ResultSink;
   private readonly threads: ThreadChannel[] = [];

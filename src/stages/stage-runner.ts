@@ -44,6 +44,8 @@ export interface StageDefinition {
  */
 const SAMPLE_EVERY = 16;
 const SLOW_CALL_MS = 0.02;
+/** An asynchronous item's time includes its wait behind the others in flight, so "slow" starts later. */
+const SLOW_ASYNC_MS = 1;
 
 export class StageRunner {
   private readonly bell = new Doorbell();
@@ -64,8 +66,13 @@ export class StageRunner {
   private stopped = false;
   private readonly timed = new Set<Task>();
   private sampleTick = 0;
-  /** 1 while calls are slow, SAMPLE_EVERY while they are fast; the first call is always timed. */
-  private sampleEvery = 1;
+  /**
+   * 1 while calls are slow, SAMPLE_EVERY while they are fast; the first call is
+   * always timed. Never, for an executor that times its items itself.
+   */
+  private sampleEvery: number;
+  private waitTick = 0;
+  private waitEvery = 1;
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
   /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
@@ -91,6 +98,7 @@ export class StageRunner {
       this.bell.ring();
     };
     this.queue = new OutputQueue(output, stage.options.ordered, counters, onRetired, onSpace);
+    this.sampleEvery = executor.timesItems ? Infinity : 1;
     stage.order?.progress.onProgress(() => this.resumePaused());
   }
 
@@ -141,9 +149,16 @@ export class StageRunner {
         }
         if (input.finished) break;
         executor.flush();
-        const waitingSince = performance.now();
+        // Waits are timed like calls: all of them while they are long, one in SAMPLE_EVERY while short.
+        const timed = ++this.waitTick >= this.waitEvery;
+        const waitingSince = timed ? performance.now() : 0;
         await Promise.race([input.whenReadable(), this.bell.wait()]);
-        this.counters.waitingMs += performance.now() - waitingSince;
+        if (timed) {
+          const ms = performance.now() - waitingSince;
+          this.counters.waitingMs += ms * this.waitEvery;
+          this.waitTick = 0;
+          this.waitEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
+        }
       } else {
         executor.flush();
         await this.bell.wait();
@@ -197,7 +212,7 @@ export class StageRunner {
     }
     if (startedAt > 0) {
       const ms = performance.now() - startedAt;
-      if (sampled) this.recordSample(ms, this.sampleEvery);
+      if (sampled) this.recordSample(ms, this.sampleEvery, SLOW_CALL_MS);
       // A synchronous function cannot be interrupted; it fails when it returns.
       if (timeout > 0 && ms > timeout) return this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
     }
@@ -205,16 +220,16 @@ export class StageRunner {
   }
 
   /** Records a timed item for `weight` items, and times every item from now on if items are slow. */
-  private recordSample(ms: number, weight: number): void {
+  private recordSample(ms: number, weight: number, slowMs: number): void {
     this.counters.recordItem(ms, weight);
-    this.sampleEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
+    this.sampleEvery = ms > slowMs ? 1 : SAMPLE_EVERY;
   }
 
   private complete(task: Task, result: unknown): void {
     this.clearTimer(task);
     if (this.stopped) return;
     if (task.startedAt > 0) {
-      this.recordSample(performance.now() - task.startedAt, task.weight);
+      this.recordSample(performance.now() - task.startedAt, task.weight, SLOW_ASYNC_MS);
       task.startedAt = 0;
     }
     const { envelope } = task;
