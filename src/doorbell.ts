@@ -17,6 +17,13 @@ export class Doorbell {
     }
   }
 
+  /** Whether it rang since the last wait; clears the ring (the caller looks again instead of waiting). */
+  takeRing(): boolean {
+    const rung = this.rung;
+    this.rung = false;
+    return rung;
+  }
+
   wait(): Promise<void> {
     if (this.rung) {
       this.rung = false;

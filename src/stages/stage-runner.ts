@@ -71,8 +71,6 @@ export class StageRunner {
    * always timed. Never, for an executor that times its items itself.
    */
   private sampleEvery: number;
-  private waitTick = 0;
-  private waitEvery = 1;
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
   /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
@@ -148,17 +146,12 @@ export class StageRunner {
           continue;
         }
         if (input.finished) break;
+        // Something changed since we looked (a result came back): look again rather than wait.
+        if (this.bell.takeRing()) continue;
         executor.flush();
-        // Waits are timed like calls: all of them while they are long, one in SAMPLE_EVERY while short.
-        const timed = ++this.waitTick >= this.waitEvery;
-        const waitingSince = timed ? performance.now() : 0;
+        const waitingSince = performance.now();
         await Promise.race([input.whenReadable(), this.bell.wait()]);
-        if (timed) {
-          const ms = performance.now() - waitingSince;
-          this.counters.waitingMs += ms * this.waitEvery;
-          this.waitTick = 0;
-          this.waitEvery = ms > SLOW_CALL_MS ? 1 : SAMPLE_EVERY;
-        }
+        this.counters.waitingMs += performance.now() - waitingSince;
       } else {
         executor.flush();
         await this.bell.wait();
