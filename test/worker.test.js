@@ -107,3 +107,9 @@ test("with transfer: true, ArrayBuffers move to the thread and back without copy
   await from([copied]).map((x) => x.samples.length, { mode: "worker" }).toArray();
   assert.equal(copied.samples.byteLength, 16, "without transfer the item is copied");
 });
+
+test("an item the thread cannot read (its buffer already moved away) fails the run instead of hanging", async () => {
+  const shared = new ArrayBuffer(8);
+  const p = from([new Uint8Array(shared), new Uint8Array(shared)]).map((x) => x.length, { mode: "worker", workers: 2, transfer: true });
+  await assert.rejects(p.toArray(), (e) => e.index === 1 && /could not be received by the worker thread/.test(e.message));
+});

@@ -39,7 +39,9 @@ export type FromWorker =
   /** The thread is ready, or failed while loading the functions or in onStart. */
   | { type: "ready"; error?: WireError; phase?: "load" | "onStart" }
   /** The answers to one batch: a value per item, and [position, error] for items that failed. */
-  | { type: "results"; values: unknown[]; errors: Array<[number, WireError]> | undefined; busyMs: number };
+  | { type: "results"; values: unknown[]; errors: Array<[number, WireError]> | undefined; busyMs: number }
+  /** A batch arrived but could not be read (a "messageerror"): it fails instead of vanishing. */
+  | { type: "lost"; error: WireError };
 
 /** What a serve task resolves to: whether the thread started (so onDone ran), and onDone's error. */
 export interface ServeResult {

@@ -28,7 +28,8 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   const controller = new AbortController();
   const ctx: Record<string, unknown> = { worker, signal: controller.signal };
   const send = (message: FromWorker) => port.postMessage(message);
-  const batches: unknown[][] = [];
+  /** Batches in arrival order; an Error stands for one that could not be read. */
+  const batches: Array<unknown[] | Error> = [];
   let fn: Fn | undefined;
   let onDone: Fn | undefined;
   let started = false;
@@ -36,7 +37,9 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
 
   const drain = async () => {
     while (batches.length > 0 && !controller.signal.aborted) {
-      await answer(port, stage, batches.shift()!, fn!, ctx, controller.signal);
+      const batch = batches.shift()!;
+      if (batch instanceof Error) send({ type: "lost", error: errorToWire(batch) });
+      else await answer(port, stage, batch, fn!, ctx, controller.signal);
     }
     draining = undefined;
   };
@@ -63,6 +66,10 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   })();
 
   return new Promise<ServeResult>((resolve) => {
+    port.on("messageerror", (error: Error) => {
+      batches.push(new Error(`a batch of items could not be received by the worker thread: ${error.message}`));
+      startDraining();
+    });
     port.on("message", async (message: ToWorker) => {
       switch (message.type) {
         case "items":

@@ -126,6 +126,10 @@ export class WorkerExecutor implements Executor {
       const thread = new ThreadChannel(worker, port1);
       this.threads.push(thread);
       port1.on("message", (message: FromWorker) => this.receive(thread, message));
+      // Results that cannot be read here fail their batch instead of leaving it unanswered forever.
+      port1.on("messageerror", (error: Error) =>
+        this.receive(thread, { type: "lost", error: { name: error.name, message: `results could not be received from the worker thread: ${error.message}` } }),
+      );
       const task: ServeTask = { port: port2, worker, stage: this.wire };
       this.pool.run(task, { transferList: [port2] }).then(
         (result: ServeResult) => thread.ended(result),
@@ -145,6 +149,12 @@ export class WorkerExecutor implements Executor {
     const sent = thread.sent.shift();
     if (!sent) return;
     const batch = sent.tasks;
+    if (message.type === "lost") {
+      thread.load -= batch.length;
+      this.inFlight -= batch.length;
+      for (const task of batch) this.sink.fail(task, errorFromWire(message.error));
+      return;
+    }
     thread.load -= batch.length;
     this.inFlight -= batch.length;
     const perItemMs = message.busyMs / batch.length;
