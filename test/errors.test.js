@@ -180,3 +180,18 @@ describe("worker-mode boundaries", () => {
     assert.deepEqual(out, item);
   });
 });
+
+describe("odd callers", () => {
+  test("a home-made thenable that calls back twice cannot corrupt another item", async () => {
+    const out = await range(20000)
+      .map((x) => ({
+        then(resolve) {
+          resolve(x);
+          if (x % 1000 === 0) queueMicrotask(() => resolve(-1));
+        },
+      }), { workers: 4 })
+      .toArray();
+    assert.equal(out.length, 20000);
+    assert.ok(out.every((v, i) => v === i));
+  });
+});

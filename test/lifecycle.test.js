@@ -156,6 +156,10 @@ describe("a child Node process exits on its own", () => {
       pipelab.range(100).map((x) => { if (x === 7) throw new Error("boom"); return x; }, { mode: "worker", workers: 2 }).toArray().catch((e) => console.log(e.message));`,
     "a worker stuck in an endless loop, stopped by timeout": `
       pipelab.range(3).map((x) => { for (;;); }, { mode: "worker", timeout: 100 }).toArray().catch((e) => console.log(e.name));`,
+    "an item that cannot be sent to a worker stage with a long timeout": `
+      const moved = new ArrayBuffer(8);
+      structuredClone(moved, { transfer: [moved] });
+      pipelab.from([1, 2, { buf: moved }, 4]).map((x) => x, { mode: "worker", workers: 1, timeout: 60000 }).toArray().catch((e) => console.log(e.index));`,
     "an aborted signal while workers are busy": `
       pipelab.range(100).map((x) => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200); return x; }, { mode: "worker", workers: 2 })
         .toArray({ signal: AbortSignal.timeout(50) }).catch((e) => console.log(e.name));`,

@@ -60,12 +60,48 @@ test("method shorthand, built-ins and require() work inline; bound functions are
   assert.throws(() => range(2).map(class A {}, { mode: "worker" }), /is a class/);
 });
 
-test("a worker thread that exits mid-item fails the run naming the stage and item", async () => {
-  const p = range(5).map((x) => {
+test("a worker thread that exits mid-item fails the run naming the stage, and the item when it is known", async () => {
+  // Slow items travel one per batch, so the item the thread was on is known.
+  const slow = range(5).map((x) => {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
     if (x === 2) process.exit(7);
     return x;
   }, { mode: "worker", name: "fragile" });
-  await assert.rejects(p.toArray(), (e) => e.stage === "fragile" && e.index === 2 && /worker thread 0 died: .*code: 7/.test(e.message));
+  await assert.rejects(slow.toArray(), (e) => e.stage === "fragile" && e.index === 2 && /worker thread 0 died: .*code: 7/.test(e.message));
+  // Fast items travel in batches: which one was running is not known, so no item is blamed.
+  const fast = range(10000).map((x) => {
+    if (x === 5000) process.exit(3);
+    return x;
+  }, { mode: "worker", workers: 2, name: "fragile" });
+  await assert.rejects(fast.toArray(), (e) => e.stage === "fragile" && (e.index === undefined || e.index === 5000) && /died: .*code: 3/.test(e.message));
+});
+
+test("an error stops its batch at once: no item after it runs, even one that would never end", async () => {
+  const calls = new Int32Array(new SharedArrayBuffer(4));
+  const p = range(1000).map((x, ctx) => {
+    if (x === 500) throw new Error("boom");
+    if (x > 500) {
+      Atomics.add(ctx.calls, 0, 1);
+      for (;;);
+    }
+    return x;
+  }, { mode: "worker", workers: 1, context: { calls } });
+  await assert.rejects(p.toArray(), (e) => e.index === 500 && /boom/.test(e.message));
+  assert.equal(Atomics.load(calls, 0), 0);
+});
+
+test("with a timeout, a thread's start-up and onStart do not count against the first items", async () => {
+  const busy = () => {
+    const until = Date.now() + 300;
+    while (Date.now() < until);
+  };
+  const out = await range(4).map((x) => x, { mode: "worker", workers: 2, timeout: 100, onStart: busy }).toArray();
+  assert.deepEqual(out, [0, 1, 2, 3]);
+});
+
+test("a thread that dies while the stage ends normally fails the run", async () => {
+  const p = range(4).map((x) => x, { mode: "worker", workers: 2, onDone: (ctx) => ctx.worker === 1 && process.exit(5) });
+  await assert.rejects(p.toArray(), /died: .*code: 5/);
 });
 
 test("fast items travel to the threads in batches; slow items one per message", async () => {
@@ -111,5 +147,5 @@ test("with transfer: true, ArrayBuffers move to the thread and back without copy
 test("an item the thread cannot read (its buffer already moved away) fails the run instead of hanging", async () => {
   const shared = new ArrayBuffer(8);
   const p = from([new Uint8Array(shared), new Uint8Array(shared)]).map((x) => x.length, { mode: "worker", workers: 2, transfer: true });
-  await assert.rejects(p.toArray(), (e) => e.index === 1 && /could not be received by the worker thread/.test(e.message));
+  await assert.rejects(p.toArray(), (e) => e.index === 1 && /detached/.test(e.message));
 });

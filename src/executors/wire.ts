@@ -130,12 +130,14 @@ export function findUncloneable(value: unknown, path = "", seen?: Set<object>): 
 export function collectTransferables(value: unknown, into: Set<TransferListItem>, seen = new Set<object>()): void {
   if (typeof value !== "object" || value === null || seen.has(value)) return;
   seen.add(value);
+  // An empty buffer costs nothing to copy, and a detached one (moved away already) reads as
+  // empty: in a transfer list it makes Node drop the message silently; cloned, it throws.
   if (value instanceof ArrayBuffer) {
-    into.add(value);
+    if (value.byteLength > 0) into.add(value);
     return;
   }
   if (ArrayBuffer.isView(value)) {
-    if (value.buffer instanceof ArrayBuffer) into.add(value.buffer);
+    if (value.buffer instanceof ArrayBuffer && value.buffer.byteLength > 0) into.add(value.buffer);
     return;
   }
   if (value instanceof MessagePort) {

@@ -35,16 +35,23 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   let started = false;
   let draining: Promise<void> | undefined;
 
+  /** An item failed: the run is ending, so no queued batch may start (they were sent ahead). */
+  let halted = false;
+
   const drain = async () => {
-    while (batches.length > 0 && !controller.signal.aborted) {
+    while (batches.length > 0 && !controller.signal.aborted && !halted) {
       const batch = batches.shift()!;
-      if (batch instanceof Error) send({ type: "lost", error: errorToWire(batch) });
-      else await answer(port, stage, batch, fn!, ctx, controller.signal);
+      if (batch instanceof Error) {
+        send({ type: "lost", error: errorToWire(batch) });
+        halted = true;
+      } else {
+        halted = await answer(port, stage, batch, fn!, ctx, controller.signal);
+      }
     }
     draining = undefined;
   };
   const startDraining = () => {
-    if (!draining && started && batches.length > 0) draining = drain();
+    if (!draining && !halted && started && batches.length > 0) draining = drain();
   };
 
   const startup = (async () => {
@@ -100,14 +107,17 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   });
 }
 
-/** Runs one batch, one item at a time, and posts its results with the time the function took. */
-async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: Fn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+/**
+ * Runs one batch, one item at a time, and posts its results with the time the
+ * function took. Resolves to whether an item failed (the batch stopped there).
+ */
+async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: Fn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<boolean> {
   // Filled by push, not `new Array(n)`: a holey array takes V8's slow, sparse serialization path.
   const results: unknown[] = [];
   let errors: Array<[number, WireError]> | undefined;
   const started = performance.now();
   for (let i = 0; i < values.length; i++) {
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     try {
       let result = fn(values[i], ctx);
       if (isThenable(result)) result = await result;
@@ -117,11 +127,14 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
       if (problem) throw Object.assign(new Error(`${problem}; results must be plain data to return from a worker thread`), { name: "DataCloneError" });
       results.push(result);
     } catch (error) {
+      // Answer now: the run fails on this item, so the rest of the batch must not run.
       results.push(undefined);
-      (errors ??= []).push([i, errorToWire(error)]);
+      errors = [[i, errorToWire(error)]];
+      break;
     }
   }
   const message: FromWorker = { type: "results", values: results, errors, busyMs: performance.now() - started };
+  const failed = errors !== undefined;
   try {
     if (stage.transfer) {
       const transfer = new Set<TransferListItem>();
@@ -131,9 +144,21 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
       port.postMessage(message);
     }
   } catch (error) {
-    // Something the check above did not foresee could not be cloned: every item of the batch fails with it.
-    const wire: WireError = { name: "DataCloneError", message: `the results could not be sent to the main thread: ${(error as Error).message}` };
-    port.postMessage({ type: "results", values: [], errors: values.map((_, i) => [i, wire]), busyMs: 0 } satisfies FromWorker);
+    // Something the check above did not foresee could not be cloned: blame the first result that cannot be.
+    const wire: WireError = { name: "DataCloneError", message: `the result could not be sent to the main thread: ${(error as Error).message}` };
+    const culprit = Math.max(0, results.findIndex((result) => !canClone(result)));
+    port.postMessage({ type: "results", values: results.slice(0, culprit), errors: [[culprit, wire]], busyMs: 0 } satisfies FromWorker);
+    return true;
+  }
+  return failed;
+}
+
+function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }
 

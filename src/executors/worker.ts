@@ -50,6 +50,9 @@ class ThreadChannel {
   load = 0;
   alive = true;
   readonly done: Promise<DoneReply>;
+  /** Settles when the thread has started (or failed to, or died): never rejects. */
+  readonly ready: Promise<void>;
+  settleReady!: () => void;
   private settleDone!: (reply: DoneReply) => void;
 
   constructor(
@@ -57,6 +60,7 @@ class ThreadChannel {
     readonly port: MessagePort,
   ) {
     this.done = new Promise((resolve) => (this.settleDone = resolve));
+    this.ready = new Promise((resolve) => (this.settleReady = resolve));
   }
 
   send(message: ToWorker, transfer?: TransferListItem[]): void {
@@ -72,6 +76,7 @@ class ThreadChannel {
   /** The thread is gone; returns the tasks it held. */
   lost(): ExecutorTask[] {
     this.alive = false;
+    this.settleReady();
     this.settleDone({ started: false });
     const held = [...this.sent.flatMap((batch) => batch.tasks), ...this.open];
     this.sent.length = 0;
@@ -86,7 +91,8 @@ export class WorkerExecutor implements Executor {
   private pool: Piscina | undefined;
   private sink!: ResultSink;
   private readonly threads: ThreadChannel[] = [];
-  private stopping = false;
+  /** The stage is stopping early: threads that die now were terminated on purpose. */
+  private abandoning = false;
   /** Items given to call() and not yet answered. */
   private inFlight = 0;
   /** Measured function time per item (ms), smoothed; undefined until the first batch returns. */
@@ -136,11 +142,14 @@ export class WorkerExecutor implements Executor {
         (error: unknown) => this.threadDied(thread, error),
       );
     }
-    // Items may be sent at once: each thread queues them until its onStart is done.
+    // Items may be sent at once: each thread queues them until its onStart is done. Not with a
+    // timeout, though: an item's clock must not include a thread's start-up and onStart.
+    if (this.options.timeout > 0) await Promise.all(this.threads.map((thread) => thread.ready));
   }
 
   private receive(thread: ThreadChannel, message: FromWorker): void {
     if (message.type === "ready") {
+      thread.settleReady();
       if (!message.error) return;
       const error = errorFromWire(message.error);
       this.sink.failStage(message.phase === "onStart" ? new HookError("onStart", thread.index, error) : error);
@@ -163,12 +172,11 @@ export class WorkerExecutor implements Executor {
     this.counters.busyMs += message.busyMs;
     this.counters.latency.record(Math.max(1, Math.round(perItemMs * 1e6)));
     this.counters.roundTripMs += performance.now() - sent.sentAt;
-    let failed = 0;
-    const errors = message.errors;
-    for (let i = 0; i < batch.length; i++) {
-      if (errors && errors[failed]?.[0] === i) this.sink.fail(batch[i]!, errorFromWire(errors[failed++]![1]));
-      else this.sink.complete(batch[i]!, message.values[i]);
-    }
+    // A batch stops at its first error: the items after it were not run (the run is failing).
+    const failure = message.errors?.[0];
+    const answered = failure ? failure[0] : batch.length;
+    for (let i = 0; i < answered; i++) this.sink.complete(batch[i]!, message.values[i]);
+    if (failure) this.sink.fail(batch[failure[0]]!, errorFromWire(failure[1]));
   }
 
   /** Sizes batches from the function's measured time per item. */
@@ -183,12 +191,14 @@ export class WorkerExecutor implements Executor {
   }
 
   private threadDied(thread: ThreadChannel, error: unknown): void {
-    const held = thread.lost();
-    if (this.stopping) return;
+    const oldest = thread.sent[0]?.tasks;
+    thread.lost();
+    // Threads terminated by an early stop are expected to go; any other death is an error.
+    if (this.abandoning) return;
     const reason = error instanceof Error ? error.message : String(error);
     const lost = new Error(`worker thread ${thread.index} died: ${reason}`, { cause: error });
-    // Blame the item it was working on, if any.
-    if (held.length > 0) this.sink.fail(held[0]!, lost);
+    // The item it was on is known only when its batch held one item.
+    if (oldest?.length === 1) this.sink.fail(oldest[0]!, lost);
     else this.sink.failStage(lost);
   }
 
@@ -245,8 +255,11 @@ export class WorkerExecutor implements Executor {
       }
     } catch (error) {
       thread.sent.pop();
+      thread.load -= batch.length;
+      this.inFlight -= batch.length;
       const cause = new TypeError(`the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error });
-      for (const task of batch) this.sink.fail(task, cause);
+      const culprit = batch.find((task) => !canClone(task.envelope.value)) ?? batch[0]!;
+      this.sink.fail(culprit, cause);
     }
   }
 
@@ -263,7 +276,7 @@ export class WorkerExecutor implements Executor {
 
   async stop(abandon: boolean): Promise<void> {
     if (!this.pool) return;
-    this.stopping = true;
+    this.abandoning = abandon;
     const replies = this.threads.map((thread) => {
       if (!thread.alive) return thread.done;
       if (abandon) thread.send({ type: "cancel" });
@@ -271,9 +284,19 @@ export class WorkerExecutor implements Executor {
       return abandon ? withDeadline(thread.done, STOP_GRACE_MS, { started: true }) : thread.done;
     });
     const results = await Promise.all(replies);
+    this.abandoning = true;
     await this.pool.destroy();
     for (const thread of this.threads) thread.port.close();
     const failed = results.findIndex((r) => r.error);
     if (failed >= 0) throw new HookError("onDone", failed, results[failed]!.error);
+  }
+}
+
+function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }

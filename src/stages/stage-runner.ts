@@ -188,6 +188,8 @@ export class StageRunner {
     } catch (error) {
       return this.failItem(task, error);
     }
+    // The call may have stopped the run (a batch that could not be sent): arm nothing then.
+    if (this.stopped) return;
     if (result === DEFERRED || isThenable(result)) {
       if (timeout > 0) {
         task.timer = setTimeout(() => this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout)), timeout);
@@ -199,7 +201,8 @@ export class StageRunner {
           task.startedAt = startedAt;
           task.weight = this.sampleEvery;
         }
-        result.then(task.onValue, task.onError);
+        // Through a real promise: a home-made thenable could call back twice, or after the task was reused.
+        Promise.resolve(result).then(task.onValue, task.onError);
       }
       return;
     }
