@@ -147,3 +147,13 @@ export function collectTransferables(value: unknown, into: Set<TransferListItem>
   const items = value instanceof Map ? value.values() : value instanceof Set ? value.values() : Object.values(value);
   for (const item of items) collectTransferables(item, into, seen);
 }
+
+/** Whether structured clone accepts the value: the exact check, for finding which item broke a batch. */
+export function canClone(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -9,7 +9,9 @@
 import type { MessagePort, TransferListItem } from "node:worker_threads";
 import type { Operation } from "../options";
 import { decodeContext, loadFunction } from "./function-source";
+import { isThenable } from "../thenable";
 import {
+  canClone,
   collectTransferables,
   errorToWire,
   findUncloneable,
@@ -153,15 +155,6 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
   return failed;
 }
 
-function canClone(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Shapes a result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */
 function shape(operation: Operation, result: unknown): unknown {
   switch (operation) {
@@ -188,8 +181,4 @@ function collect(result: unknown): unknown[] | Promise<unknown[]> {
     return Array.isArray(result) ? result : Array.from(result as Iterable<unknown>);
   }
   throw new TypeError(`a flatMap function must return an iterable or async iterable, got ${result === null ? "null" : typeof result}`);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
 }

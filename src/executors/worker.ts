@@ -18,6 +18,7 @@ import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
 import {
+  canClone,
   collectTransferables,
   errorFromWire,
   findUncloneable,
@@ -289,14 +290,5 @@ export class WorkerExecutor implements Executor {
     for (const thread of this.threads) thread.port.close();
     const failed = results.findIndex((r) => r.error);
     if (failed >= 0) throw new HookError("onDone", failed, results[failed]!.error);
-  }
-}
-
-function canClone(value: unknown): boolean {
-  try {
-    structuredClone(value);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -10,6 +10,7 @@ import { type Envelope, valueEnvelope } from "../envelope";
 import { AbortError, messageOf, StageError } from "../errors";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
+import { isThenable } from "../thenable";
 import type { Source, SourceIterator } from "./source";
 
 /** The source may emit item i only while i < limit(); `bell` rings when the limit grows. */
@@ -48,7 +49,7 @@ export class SourcePump {
         if (signal.aborted) break;
         let step = iterator.next();
         // A slow or stuck source must not hold up a stopping run.
-        if (isPromise(step)) {
+        if (isThenable(step)) {
           midStep = true;
           step = await Promise.race([step, aborted.then(() => STOPPED)]);
           if (step === STOPPED) break;
@@ -86,7 +87,3 @@ export class SourcePump {
 }
 
 const STOPPED = { done: true, value: undefined, stopped: true } as const;
-
-function isPromise(value: unknown): value is Promise<IteratorResult<unknown>> {
-  return typeof (value as Promise<unknown>)?.then === "function";
-}

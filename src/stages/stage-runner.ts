@@ -17,6 +17,7 @@ import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope,
 import { messageOf, StageError, TimeoutError } from "../errors";
 import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
+import { isThenable } from "../thenable";
 import type { Operation, ResolvedStageOptions } from "../options";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
@@ -411,10 +412,6 @@ export class StageRunner {
       cause: error,
     });
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<any> {
-  return value !== null && typeof value === "object" && typeof (value as PromiseLike<unknown>).then === "function";
 }
 
 type AnyIterator = Iterator<unknown> | AsyncIterator<unknown>;
