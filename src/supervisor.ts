@@ -88,9 +88,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
       if (last.finished) break;
       await last.whenReadable();
     }
-    await this.settled;
-    this.ended = true;
-    if (this.error) throw this.error;
+    await this.conclude();
     return { done: true, value: undefined };
   }
 
@@ -113,6 +111,11 @@ export class Run<T> implements AsyncIterableIterator<T> {
       await this.return().catch(() => {});
       throw error;
     }
+    await this.conclude();
+  }
+
+  /** The last result was taken: wait for teardown, then report how the run ended. */
+  private async conclude(): Promise<void> {
     await this.settled;
     this.ended = true;
     if (this.error) throw this.error;

@@ -159,14 +159,12 @@ export class WorkerExecutor implements Executor {
     const sent = thread.sent.shift();
     if (!sent) return;
     const batch = sent.tasks;
+    thread.load -= batch.length;
+    this.inFlight -= batch.length;
     if (message.type === "lost") {
-      thread.load -= batch.length;
-      this.inFlight -= batch.length;
       for (const task of batch) this.sink.fail(task, errorFromWire(message.error));
       return;
     }
-    thread.load -= batch.length;
-    this.inFlight -= batch.length;
     const perItemMs = message.busyMs / batch.length;
     this.learn(perItemMs);
     // Timed inside the thread: the function's own time, one figure per batch.

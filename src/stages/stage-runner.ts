@@ -85,18 +85,12 @@ export class StageRunner {
     private readonly control: RunControl,
     private readonly counters: StageCounters,
   ) {
-    const onRetired = (task: Task) => {
-      this.settle(task);
-      this.held--;
-      this.tasks.give(task);
-      this.bell.ring();
-    };
     const onSpace = () => {
       if (this.stopped) return;
       this.flush();
       this.bell.ring();
     };
-    this.queue = new OutputQueue(output, stage.options.ordered, counters, onRetired, onSpace);
+    this.queue = new OutputQueue(output, stage.options.ordered, counters, (task) => this.retire(task), onSpace);
     this.sampleEvery = executor.timesItems ? Infinity : 1;
     stage.order?.progress.onProgress(() => this.resumePaused());
   }
@@ -356,11 +350,16 @@ export class StageRunner {
     task.done = true;
     this.executor.release(task);
     if (task.unwritten > 0) this.queue.enqueue(task);
-    else if (!task.queued) {
-      this.held--;
-      this.tasks.give(task);
-    }
+    else if (!task.queued) this.retire(task);
     this.flush();
+    this.bell.ring();
+  }
+
+  /** The task is done and all it produced is written: it leaves the stage and goes back to the pool. */
+  private retire(task: Task): void {
+    this.settle(task);
+    this.held--;
+    this.tasks.give(task);
     this.bell.ring();
   }
 
