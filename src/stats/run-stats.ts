@@ -4,6 +4,10 @@
  */
 import { inspect } from "node:util";
 import type { DataFrame } from "danfojs-node";
+import { Chart } from "../display/chart";
+import type { ChartKind } from "../display/chart-specs";
+import { type Displayable, installDisplayProtocol, type MimeBundle } from "../display/mime-bundle";
+import { statsHtml } from "../display/stats-html";
 import { loadDanfo } from "../io/danfo";
 import type { Mode } from "../options";
 import { formatStatsTable } from "./table";
@@ -92,7 +96,7 @@ export type StageRow = Omit<StageStats, "latency" | "queue"> & {
   queueCurrent: number;
 };
 
-export class RunStats {
+export class RunStats implements Displayable {
   constructor(
     readonly status: RunStatus,
     /** When the run started (ms since the epoch). */
@@ -132,12 +136,29 @@ export class RunStats {
     return new DataFrame(this.toRows());
   }
 
+  /**
+   * A chart of this run: `"throughput"` (items/s per stage over time), `"queues"`
+   * (buffer occupancy over time), `"latency"` (per-item latency percentiles per
+   * stage) or `"utilization"` (busy share per stage, the bottleneck in red).
+   * @example stats.chart("throughput")                       // last expression of a cell: shows the chart
+   * @example await stats.chart("queues").save("queues.png")  // plain Node
+   */
+  chart(kind: ChartKind): Chart {
+    return new Chart(kind, this);
+  }
+
   /** A table for terminals. */
   toString(): string {
     return formatStatsTable(this);
+  }
+
+  /** The notebook view: an HTML table (inline styles, no scripts) and the text table. */
+  toMimeBundle(): MimeBundle {
+    return { "text/plain": this.toString(), "text/html": statsHtml(this) };
   }
 
   [inspect.custom](): string {
     return this.toString();
   }
 }
+installDisplayProtocol(RunStats);
