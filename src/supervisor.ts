@@ -6,13 +6,14 @@
  */
 import { BoundedBuffer, EMPTY } from "./buffer";
 import { Doorbell } from "./doorbell";
-import { progressByDefault, TerminalProgress } from "./display/terminal-progress";
+import { type LiveProgress, startProgress } from "./display/progress";
 import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import type { Executor } from "./executors/executor";
 import { InProcessExecutor } from "./executors/in-process";
 import { WorkerExecutor } from "./executors/worker";
 import { type SourceGate, SourcePump } from "./io/source-pump";
+import { cancelOnInterrupt } from "./kernel-interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
 import type { RunControl } from "./run-control";
 import { ReorderStage } from "./stages/reorder";
@@ -27,7 +28,7 @@ import type { Plan, StageStep, Step } from "./steps";
 export interface RunOptions {
   /** Cancels the run: the consumer gets an AbortError, every stage stops. */
   signal?: AbortSignal;
-  /** Show live progress (true) or not (false). Default: on when stderr is a terminal, off in CI. */
+  /** Show live progress (true) or not (false). Default: on in a notebook, and when stderr is a terminal outside CI. */
   progress?: boolean;
 }
 
@@ -55,7 +56,8 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private settled: Promise<void> = Promise.resolve();
   private cancelledByConsumer = false;
   private timeline: Timeline | undefined;
-  private progress: TerminalProgress | undefined;
+  private progress: LiveProgress | undefined;
+  private stopWatchingInterrupts = () => {};
   private readonly onUserAbort = () => this.fail(new AbortError(this.options.signal?.reason));
 
   constructor(
@@ -183,15 +185,14 @@ export class Run<T> implements AsyncIterableIterator<T> {
       queue: this.buffers.map((buffer) => buffer.size),
     }));
     this.timeline.start();
-    if (this.options.progress ?? progressByDefault()) {
-      this.progress = new TerminalProgress(() => this.stats());
-      this.progress.start();
-    }
+    this.progress = startProgress(() => this.stats(), this.options.progress);
+    this.stopWatchingInterrupts = cancelOnInterrupt(() => this.fail(new AbortError("interrupted (SIGINT)")));
     this.settled = Promise.all(this.parts.map((part) => part.run())).then(() => this.settle());
   }
 
   private settle(): void {
     this.options.signal?.removeEventListener("abort", this.onUserAbort);
+    this.stopWatchingInterrupts();
     this.endedAt = performance.now();
     this.timeline?.stop();
     if (this.status === "running") this.status = this.cancelledByConsumer ? "cancelled" : "done";

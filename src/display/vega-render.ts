@@ -32,7 +32,8 @@ function load(): { vega: Vega; vegaLite: VegaLite } {
 /** The compiled Vega view of a Vega-Lite spec, evaluated. The caller must finalize() it. */
 function evaluatedView(spec: object): import("vega").View {
   const { vega, vegaLite } = load();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec as never).spec), { renderer: "none" });
+  // vega tags the data objects it ingests: give it a copy, so the caller's spec stays plain JSON.
+  const view = new vega.View(vega.parse(vegaLite.compile(structuredClone(spec) as never).spec), { renderer: "none" });
   view.run();
   return view;
 }

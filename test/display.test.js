@@ -1,0 +1,168 @@
+"use strict";
+// display(): the adapters (tslab, Deno, plain Node) with fake sinks, and the bundles pipelab's objects render as.
+const { test, describe, afterEach } = require("node:test");
+const assert = require("node:assert/strict");
+const { from, range, display, Chart, DataFramePreview } = require("../dist");
+const { setDisplaySink, currentSink } = require("../dist/display/display");
+const { TextSink } = require("../dist/display/sinks/text-sink");
+
+/** A notebook-like sink that records every write. */
+function recordingSink() {
+  const writes = [];
+  return { kind: "fake", isNotebook: true, writes, write: (bundle, id, update) => writes.push({ bundle, id, update }) };
+}
+
+async function sampleStats() {
+  return range(0, 200)
+    .map(async (x) => x + 1, { name: "fetch-stage", workers: 4 })
+    .filter((x) => x % 2 === 0, { name: "keep-even" })
+    .run({ progress: false });
+}
+
+afterEach(() => setDisplaySink(undefined));
+
+describe("display() and its options", () => {
+  test("sends the value's bundle to the sink under a fresh id", async () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    const stats = await sampleStats();
+    display(stats);
+    display(stats);
+    assert.equal(sink.writes.length, 2);
+    const [first, second] = sink.writes;
+    assert.equal(first.update, false);
+    assert.notEqual(first.id, second.id);
+    assert.match(first.bundle["text/html"], /fetch-stage/);
+    assert.match(first.bundle["text/plain"], /keep-even/);
+  });
+
+  test("update: true replaces the entry named by id", () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    display("first", { id: "counter" });
+    display("second", { id: "counter", update: true });
+    assert.deepEqual(
+      sink.writes.map((w) => [w.bundle["text/plain"], w.id, w.update]),
+      [["'first'", "counter", false], ["'second'", "counter", true]],
+    );
+  });
+
+  test("bad options are TypeErrors that name the option", () => {
+    setDisplaySink(recordingSink());
+    assert.throws(() => display(1, { update: true }), { name: "TypeError", message: /"update" needs the "id"/ });
+    assert.throws(() => display(1, { id: "" }), { name: "TypeError", message: /"id"/ });
+    assert.throws(() => display(1, { id: "a", update: "yes" }), { name: "TypeError", message: /"update" must be a boolean/ });
+    assert.throws(() => display(1, { colour: "red" }), { name: "TypeError", message: /unknown option "colour" \(known: id, update\)/ });
+  });
+
+  test("a display method that returns no bundle is a TypeError", () => {
+    setDisplaySink(recordingSink());
+    assert.throws(() => display({ [Symbol.for("Jupyter.display")]: () => 42 }), { name: "TypeError", message: /must return a mime bundle/ });
+  });
+});
+
+describe("adapters", () => {
+  test("plain Node: the text adapter prints text/plain", async () => {
+    assert.equal(currentSink().kind, "text");
+    let out = "";
+    new TextSink({ write: (text) => (out += text) }).write({ "text/plain": "hello", "text/html": "<b>x</b>" }, "id", false);
+    assert.equal(out, "hello\n");
+  });
+
+  test("tslab: the whole bundle goes through the kernel's lastWriteDisplayData", async (t) => {
+    const jupyter = require("tslab/dist/jupyter.js");
+    const sent = [];
+    jupyter.lastWriteDisplayData = (content, update) => sent.push({ content, update });
+    globalThis.__tslab__ = { require };
+    t.after(() => {
+      jupyter.lastWriteDisplayData = null;
+      delete globalThis.__tslab__;
+    });
+    assert.equal(currentSink().kind, "tslab");
+    const stats = await sampleStats();
+    display(stats.chart("utilization"), { id: "u" });
+    display(stats, { id: "u", update: true });
+    assert.equal(sent.length, 2);
+    assert.deepEqual(Object.keys(sent[0].content.data).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
+    assert.deepEqual(sent[0].content.transient, { display_id: "u" });
+    assert.equal(sent[0].update, false);
+    assert.equal(sent[1].update, true);
+    assert.match(sent[1].content.data["text/html"], /<table/);
+  });
+
+  test("tslab without lastWriteDisplayData: one mime type per entry through tslab.newDisplay()", async (t) => {
+    const calls = [];
+    const fakeTslab = { newDisplay: () => ({ html: (s) => calls.push(["html", s]), svg: (s) => calls.push(["svg", s]), png: (b) => calls.push(["png", b]), markdown: () => {}, text: (s) => calls.push(["text", s]) }) };
+    globalThis.__tslab__ = { require: (id) => (id === "tslab" ? fakeTslab : require(id)) };
+    t.after(() => delete globalThis.__tslab__);
+    const stats = await sampleStats();
+    display(stats);
+    display(stats.chart("throughput"));
+    display("plain");
+    assert.deepEqual(calls.map(([type]) => type), ["html", "svg", "text"]);
+    assert.match(calls[0][1], /fetch-stage/);
+    assert.match(calls[1][1], /^<svg/);
+  });
+
+  test("Deno: Deno.jupyter.display gets the raw bundle, the id and the update flag", async (t) => {
+    const sent = [];
+    globalThis.Deno = { jupyter: { display: async (bundle, options) => sent.push({ bundle, options }) } };
+    t.after(() => delete globalThis.Deno);
+    assert.equal(currentSink().kind, "deno");
+    display(await sampleStats(), { id: "d" });
+    assert.equal(sent.length, 1);
+    assert.deepEqual(sent[0].options, { raw: true, update: false, display_id: "d" });
+    assert.match(sent[0].bundle["text/html"], /keep-even/);
+  });
+});
+
+describe("run statistics as HTML", () => {
+  test("a row per stage, the bottleneck highlighted, no scripts", async () => {
+    const stats = await from([1, 2, 3, 4])
+      .map(async (x) => { await new Promise((r) => setTimeout(r, 20)); return x; }, { name: "slow", workers: 1 })
+      .map((x) => x, { name: "fast" })
+      .run({ progress: false });
+    const html = stats.toMimeBundle()["text/html"];
+    assert.equal(stats.bottleneck.stage, "slow");
+    for (const name of ["source", "slow", "fast"]) assert.match(html, new RegExp(`>${name}<`));
+    assert.match(html, /<tr style="background:#fff3cd;font-weight:600"><td[^>]*>slow</);
+    assert.doesNotMatch(html, /<script|<style/);
+    assert.match(html, /p90 ms/);
+  });
+
+  test("a failed run shows its status and the error, escaped", async () => {
+    const run = from([1]).map(() => { throw new Error("bad <input>"); }, { name: "boom" });
+    await assert.rejects(run.run({ progress: false }));
+    const html = run.stats().toMimeBundle()["text/html"];
+    assert.match(html, />failed</);
+    assert.match(html, /bad &#60;input&#62;/);
+  });
+});
+
+describe("DataFrame preview", () => {
+  const { DataFrame } = require("danfojs-node");
+
+  test("display(df) shows the shape and the first rows as HTML and text", () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    const df = new DataFrame(Array.from({ length: 25 }, (_, i) => ({ id: i, name: `row-${i}` })));
+    display(df);
+    const { bundle } = sink.writes[0];
+    assert.match(bundle["text/html"], /25 rows x 2 columns \(first 10 shown\)/);
+    assert.match(bundle["text/html"], />row-9</);
+    assert.doesNotMatch(bundle["text/html"], />row-10</);
+    assert.match(bundle["text/plain"], /^DataFrame: 25 rows x 2 columns/);
+  });
+
+  test("save() writes an HTML page; other extensions and bad rows are refused", async (t) => {
+    const { mkdtempSync, readFileSync, rmSync } = require("node:fs");
+    const dir = mkdtempSync(require("node:path").join(require("node:os").tmpdir(), "pipelab-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const preview = new DataFramePreview(new DataFrame([{ a: 1 }]), 5);
+    await preview.save(`${dir}/p.html`);
+    assert.match(readFileSync(`${dir}/p.html`, "utf8"), /^<!doctype html>.*1 rows x 1 columns/s);
+    await assert.rejects(preview.save(`${dir}/p.csv`), { name: "TypeError", message: /must end in \.html/ });
+    assert.throws(() => new DataFramePreview(new DataFrame([{ a: 1 }]), 0), { name: "RangeError", message: /"rows"/ });
+    assert.throws(() => new DataFramePreview([1, 2]), { name: "TypeError", message: /expected a danfojs DataFrame/ });
+  });
+});
