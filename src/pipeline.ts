@@ -4,7 +4,22 @@
  * every consumption is a new run from the source.
  */
 import { basename } from "node:path";
+import type { DataFrame } from "danfojs-node";
 import { encodeContext, functionToWire } from "./executors/function-source";
+import { CsvEncoder } from "./io/csv-encoder";
+import { collectDataFrame } from "./io/dataframe-sink";
+import {
+  checkPath,
+  type CsvOptions,
+  csvOptions,
+  type DataFrameOptions,
+  dataFrameOptions,
+  type FileExport,
+  type FileExportOptions,
+  jsonlOptions,
+} from "./io/export-options";
+import { writeRunToFile } from "./io/file-export";
+import { JsonlEncoder } from "./io/jsonl-encoder";
 import { MergedRuns } from "./io/merged-runs";
 import { Source, type SourceInput } from "./io/source";
 import {
@@ -127,8 +142,45 @@ export class Pipeline<T> implements AsyncIterable<T> {
    */
   async toArray(options?: RunOptions): Promise<T[]> {
     const results: T[] = [];
-    await this.start(options).drain((item) => results.push(item));
+    await this.start(options).drain((item) => {
+      results.push(item);
+    });
     return results;
+  }
+
+  /**
+   * Runs the pipeline and collects its results into a danfojs-node DataFrame.
+   * Object results become columns by key (in order of first appearance, null
+   * where a row lacks one); other results become one column, `value`.
+   * @example const df = await from(records).map(enrich, { workers: 8 }).toDataFrame()
+   * @example await p.toDataFrame({ columns: ["id", "score"] })
+   */
+  async toDataFrame(options?: DataFrameOptions): Promise<DataFrame> {
+    const { run, columns } = dataFrameOptions(options);
+    return collectDataFrame(this.start(run), columns);
+  }
+
+  /**
+   * Runs the pipeline and streams its results to a CSV file, one row per
+   * result. The file appears at `path` only if the run succeeds (it is written
+   * next to it under a temporary name, then renamed); `partial: true` keeps
+   * the rows before a failure.
+   * @example const { rows } = await from(records).map(clean).toCSV("clean.csv")
+   * @example await p.toCSV("out.csv", { columns: "union", delimiter: ";" })
+   */
+  async toCSV(path: string, options?: CsvOptions): Promise<FileExport> {
+    const settings = csvOptions(options);
+    return writeRunToFile(this.start(settings.run), checkPath("toCSV()", path), "toCSV()", settings.partial, new CsvEncoder(settings));
+  }
+
+  /**
+   * Runs the pipeline and streams its results to a JSON Lines file, one JSON value per line,
+   * with the same all-or-nothing file handling as toCSV().
+   * @example await from(events).filter(isError).toJSONL("errors.jsonl")
+   */
+  async toJSONL(path: string, options?: FileExportOptions): Promise<FileExport> {
+    const { run, partial } = jsonlOptions(options);
+    return writeRunToFile(this.start(run), checkPath("toJSONL()", path), "toJSONL()", partial, new JsonlEncoder());
   }
 
   /**

@@ -96,16 +96,22 @@ export class Run<T> implements AsyncIterableIterator<T> {
 
   /**
    * Hands every result to `onItem` as it arrives, without a promise per item,
-   * and resolves when the run has ended and torn down. If `onItem` throws, the
-   * run is cancelled and the error rethrown.
+   * and resolves when the run has ended and torn down. If `onItem` returns a
+   * promise (a file writer that must wait for the disk), the next result waits
+   * for it, so the run's buffers bound memory. If `onItem` throws or rejects,
+   * the run is cancelled and the error rethrown.
    */
-  async drain(onItem: (value: T) => void): Promise<void> {
+  async drain(onItem: (value: T) => void | PromiseLike<void>): Promise<void> {
     if (!this.launched) this.launch();
     const last = this.buffers[this.buffers.length - 1]!;
     try {
       for (;;) {
         let envelope;
-        while ((envelope = last.shift()) !== EMPTY) if (envelope.kind === Kind.Value) onItem(envelope.value as T);
+        while ((envelope = last.shift()) !== EMPTY) {
+          if (envelope.kind !== Kind.Value) continue;
+          const wait = onItem(envelope.value as T);
+          if (wait) await wait;
+        }
         if (last.finished) break;
         await last.whenReadable();
       }

@@ -1,0 +1,107 @@
+/**
+ * The options of the result sinks (toDataFrame, toCSV, toJSONL), checked in
+ * one place: the run's own options (signal, progress) pass through to the run.
+ */
+import { describe } from "../options";
+import type { RunOptions } from "../supervisor";
+
+export interface DataFrameOptions extends RunOptions {
+  /** Only these columns, in this order (a missing one is all null). Default: every key, in order of first appearance. */
+  columns?: string[];
+}
+
+export interface FileExportOptions extends RunOptions {
+  /** When the run fails or is cancelled, keep the rows written so far under the target name (the error still reaches you). Default false: no file. */
+  partial?: boolean;
+}
+
+export interface CsvOptions extends FileExportOptions {
+  /**
+   * The header. Default: the first row's keys, and a later row with another key is an error naming it.
+   * A list: these columns in this order; other keys are left out. `"union"`: every key of every row
+   * (the rows are held in memory until the run ends, to know them all).
+   */
+  columns?: string[] | "union";
+  /** Field separator, one character. Default ",". */
+  delimiter?: string;
+  /** Write the header line. Default true. */
+  header?: boolean;
+}
+
+/** The outcome of a file export. */
+export interface FileExport {
+  /** The file written. */
+  path: string;
+  /** Rows (items) written. */
+  rows: number;
+}
+
+function split<T extends RunOptions>(who: string, options: unknown, known: readonly string[]): { run: RunOptions; own: Partial<T> } {
+  if (options === undefined) return { run: {}, own: {} };
+  if (typeof options !== "object" || options === null) throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
+  const all = ["signal", "progress", ...known];
+  for (const key of Object.keys(options)) {
+    if (!all.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${all.join(", ")})`);
+  }
+  const { signal, progress, ...own } = options as T;
+  const run: RunOptions = {};
+  if (signal !== undefined) run.signal = signal;
+  if (progress !== undefined) run.progress = progress;
+  return { run, own: own as Partial<T> };
+}
+
+function checkColumnList(who: string, columns: unknown): string[] {
+  if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string" && c !== "")) {
+    throw new TypeError(`${who}: option "columns" must be a non-empty array of column names, got ${describe(columns)}`);
+  }
+  const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
+  if (duplicate !== undefined) throw new TypeError(`${who}: option "columns" names "${duplicate}" twice`);
+  return columns as string[];
+}
+
+export function checkPath(who: string, path: unknown): string {
+  if (typeof path !== "string" || path === "") throw new TypeError(`${who}: path must be a non-empty string, got ${describe(path)}`);
+  return path;
+}
+
+function checkPartial(who: string, partial: unknown): boolean {
+  if (partial !== undefined && typeof partial !== "boolean") throw new TypeError(`${who}: option "partial" must be a boolean, got ${describe(partial)}`);
+  return partial ?? false;
+}
+
+export function dataFrameOptions(options: unknown): { run: RunOptions; columns: string[] | undefined } {
+  const who = "toDataFrame()";
+  const { run, own } = split<DataFrameOptions>(who, options, ["columns"]);
+  return { run, columns: own.columns === undefined ? undefined : checkColumnList(who, own.columns) };
+}
+
+export function jsonlOptions(options: unknown): { run: RunOptions; partial: boolean } {
+  const who = "toJSONL()";
+  const { run, own } = split<FileExportOptions>(who, options, ["partial"]);
+  return { run, partial: checkPartial(who, own.partial) };
+}
+
+export interface CsvSettings {
+  run: RunOptions;
+  partial: boolean;
+  columns: string[] | "union" | undefined;
+  delimiter: string;
+  header: boolean;
+}
+
+export function csvOptions(options: unknown): CsvSettings {
+  const who = "toCSV()";
+  const { run, own } = split<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);
+  const { columns, delimiter = ",", header = true } = own;
+  if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new TypeError(`${who}: option "delimiter" must be one character other than a quote or a line break, got ${describe(delimiter)}`);
+  }
+  if (typeof header !== "boolean") throw new TypeError(`${who}: option "header" must be a boolean, got ${describe(header)}`);
+  return {
+    run,
+    partial: checkPartial(who, own.partial),
+    columns: columns === undefined || columns === "union" ? columns : checkColumnList(who, columns),
+    delimiter,
+    header,
+  };
+}
