@@ -255,11 +255,13 @@ async function statsOverhead() {
 
 async function main() {
   const only = process.argv[2];
-  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead };
+  const io = require("./io");
+  const helpers = { median, timed, row, rows };
+  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
     console.error(`${name}...`);
-    await part();
+    await part(helpers);
   }
   console.log(`\nNode ${process.version}, ${require("node:os").cpus().length} cores, median of ${ROUNDS} rounds after a warm-up.\n`);
   console.log("| workload | pipelab | peer | peer's figure | pipelab / peer (speed) |");

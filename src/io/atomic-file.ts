@@ -31,9 +31,18 @@ export class AtomicFile {
     return this.drained();
   }
 
-  private async drained(): Promise<void> {
-    await Promise.race([once(this.stream, "drain"), once(this.stream, "close")]);
-    if (this.failure) throw this.failure;
+  private drained(): Promise<void> {
+    // Both listeners go once either fires: a writer waits here once per full buffer, thousands of times a run.
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        this.stream.off("drain", settle);
+        this.stream.off("close", settle);
+        if (this.failure) reject(this.failure);
+        else resolve();
+      };
+      this.stream.on("drain", settle);
+      this.stream.on("close", settle);
+    });
   }
 
   /** Finishes the file and moves it to the target path. */

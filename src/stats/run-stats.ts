@@ -8,8 +8,8 @@ import { Chart } from "../display/chart";
 import type { ChartKind } from "../display/chart-specs";
 import { type Displayable, installDisplayProtocol, type MimeBundle } from "../display/mime-bundle";
 import { statsHtml } from "../display/stats-html";
-import { ColumnBuilder } from "../io/column-builder";
-import { columnsToDataFrame } from "../io/dataframe-sink";
+import { TableBuilder } from "../io/table-builder";
+import { tableToDataFrame } from "../io/dataframe-sink";
 import type { Mode } from "../options";
 import { formatStatsTable } from "./table";
 
@@ -133,9 +133,9 @@ export class RunStats implements Displayable {
    * @example (await p.run()).toDataFrame().sortValues("busyMs", { ascending: false }).print()
    */
   toDataFrame(): DataFrame {
-    const builder = new ColumnBuilder("stats.toDataFrame()");
+    const builder = new TableBuilder("stats.toDataFrame()");
     for (const row of this.toRows()) builder.add(row);
-    return columnsToDataFrame(builder);
+    return tableToDataFrame(builder);
   }
 
   /**
