@@ -1,0 +1,97 @@
+"use strict";
+// Executes every notebook in notebooks/ in a real Jupyter kernel (the pipelab kernel, through
+// nbconvert/nbclient) and checks what the saved notebook keeps. Needs Debian's jupyter-nbconvert,
+// jupyter-client and python3-nbclient: skipped loudly without them, and failing under CI=true.
+const { test, before, after } = require("node:test");
+const assert = require("node:assert/strict");
+const { spawn, spawnSync } = require("node:child_process");
+const { mkdtempSync, readdirSync, readFileSync, rmSync } = require("node:fs");
+const { join } = require("node:path");
+const { tmpdir } = require("node:os");
+const { main: kernelCli } = require("../dist/kernel/cli");
+
+const NOTEBOOKS = join(__dirname, "..", "notebooks");
+const notebooks = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+const jupyterFound = spawnSync("jupyter", ["nbconvert", "--version"], { encoding: "utf8" }).status === 0;
+const missing = "Jupyter (jupyter nbconvert) is not installed: the notebook tests did NOT run. Install Debian's python3-nbclient jupyter-client jupyter-nbconvert.";
+
+if (!jupyterFound && process.env.CI !== "true") {
+  process.stderr.write(`\n${"!".repeat(100)}\n!! ${missing}\n${"!".repeat(100)}\n\n`);
+}
+
+let work;
+let env;
+const executed = new Map();
+
+function jupyter(args) {
+  return new Promise((resolve) => {
+    const child = spawn("jupyter", args, { cwd: NOTEBOOKS, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.resume();
+    child.on("exit", (code) => resolve({ code, stderr }));
+  });
+}
+
+before(async () => {
+  if (!jupyterFound) return;
+  work = mkdtempSync(join(tmpdir(), "pipelab-notebooks-"));
+  assert.equal(kernelCli(["install", "--prefix", work], () => {}), 0);
+  env = { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" };
+  // All at once: most of each run is the kernel starting and Python waiting on it.
+  await Promise.all(
+    notebooks.map(async (name) => {
+      const out = join(work, name);
+      const run = await jupyter(["nbconvert", "--execute", "--to", "notebook", "--ExecutePreprocessor.timeout=120", "--output", out, name]);
+      executed.set(name, { ...run, notebook: run.code === 0 ? JSON.parse(readFileSync(out, "utf8")) : undefined, path: out });
+    }),
+  );
+});
+
+after(() => work && rmSync(work, { recursive: true, force: true }));
+
+const outputsOf = (nb) => nb.cells.flatMap((cell) => cell.outputs ?? []);
+const bundles = (nb) => outputsOf(nb).filter((o) => o.output_type === "display_data" || o.output_type === "execute_result").map((o) => o.data);
+const join_ = (text) => (Array.isArray(text) ? text.join("") : text);
+
+test("Jupyter is available (required under CI=true)", { skip: !jupyterFound && process.env.CI !== "true" && missing }, () => {
+  assert.ok(jupyterFound, missing);
+});
+
+for (const name of notebooks) {
+  test(`${name} runs in the pipelab kernel without an error`, { skip: !jupyterFound && missing }, () => {
+    const run = executed.get(name);
+    assert.equal(run.code, 0, `nbconvert failed:\n${run.stderr.slice(-3000)}`);
+    const problems = outputsOf(run.notebook).filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"));
+    assert.deepEqual(problems, [], "no error output and nothing on stderr");
+  });
+}
+
+const check = (name, what, fn) =>
+  test(`${name}: ${what}`, { skip: (!jupyterFound && missing) || (!notebooks.includes(name) && `${name} is missing`) }, async () => {
+    const run = executed.get(name);
+    assert.equal(run.code, 0);
+    await fn(run.notebook, run);
+  });
+
+check("01-quickstart.ipynb", "the live progress entry keeps the final state, the stats table and a DataFrame preview show", (nb) => {
+  const html = bundles(nb).map((d) => join_(d["text/html"] ?? "")).filter(Boolean);
+  const stats = html.filter((h) => h.includes('class="pipelab-stats"'));
+  assert.ok(stats.length >= 2, "the progress entry of toArray() and the stats() table");
+  assert.ok(stats.every((h) => />done</.test(h)), "a saved notebook keeps the final state, not 'running'");
+  assert.ok(stats.some((h) => h.includes("background:#fff3cd")), "the bottleneck is highlighted");
+  assert.ok(html.some((h) => h.includes('class="pipelab-dataframe"') && /rows x 3 columns/.test(h)), "a DataFrame preview");
+});
+
+check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles without text/html, and the HTML export shows the SVGs", async (nb, run) => {
+  const charts = bundles(nb).filter((d) => d["application/vnd.vegalite.v5+json"]);
+  assert.ok(charts.length >= 5, `${charts.length} charts`);
+  for (const chart of charts) {
+    assert.deepEqual(Object.keys(chart).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
+    assert.match(join_(chart["image/svg+xml"]), /lookup/);
+  }
+  const html = await jupyter(["nbconvert", "--to", "html", "--output", join(work, "02.html"), run.path]);
+  assert.equal(html.code, 0, html.stderr);
+  const page = readFileSync(join(work, "02.html"), "utf8");
+  assert.ok((page.match(/<svg[^>]*class="marks"/g) ?? []).length >= charts.length, "nbconvert's HTML inlines each chart's SVG");
+});
