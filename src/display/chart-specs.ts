@@ -28,8 +28,10 @@ function throughputRows(stats: RunStats): Row[] {
     const seconds = (after.atMs - before.atMs) / 1000;
     if (seconds <= 0) continue;
     stats.stages.forEach((stage, s) => {
-      const items = (after.itemsOut[s] ?? 0) - (before.itemsOut[s] ?? 0);
-      rows.push({ seconds: after.atMs / 1000, stage: stage.name, itemsPerSecond: items / seconds });
+      const itemsPerSecond = ((after.itemsOut[s] ?? 0) - (before.itemsOut[s] ?? 0)) / seconds;
+      // The rate holds over the whole interval: a point at each end draws it as a flat step.
+      rows.push({ seconds: before.atMs / 1000, stage: stage.name, itemsPerSecond });
+      rows.push({ seconds: after.atMs / 1000, stage: stage.name, itemsPerSecond });
     });
   }
   return rows;
@@ -57,14 +59,14 @@ function utilizationRows(stats: RunStats): Row[] {
   }));
 }
 
-function overTime(title: string, values: Row[], field: string, axisTitle: string, order: string[]): object {
+function overTime(title: string, values: Row[], field: string, axisTitle: string, order: string[], interpolate: string): object {
   return {
     $schema: SCHEMA,
     title,
     width: WIDTH,
     height: HEIGHT,
     data: { values },
-    mark: { type: "line", interpolate: "step-after" },
+    mark: { type: "line", interpolate },
     encoding: {
       x: { field: "seconds", type: "quantitative", title: "seconds since start" },
       y: { field, type: "quantitative", title: axisTitle },
@@ -78,9 +80,9 @@ export function chartSpec(kind: ChartKind, stats: RunStats): object {
   const order = stageOrder(stats.stages);
   switch (kind) {
     case "throughput":
-      return overTime("Throughput per stage", throughputRows(stats), "itemsPerSecond", "items/s", order);
+      return overTime("Throughput per stage", throughputRows(stats), "itemsPerSecond", "items/s", order, "linear");
     case "queues":
-      return overTime("Output buffer occupancy per stage", queueRows(stats), "items", "items waiting", order);
+      return overTime("Output buffer occupancy per stage", queueRows(stats), "items", "items waiting", order, "step-after");
     case "latency":
       return {
         $schema: SCHEMA,
