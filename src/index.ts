@@ -1,4 +1,7 @@
 export { Pipeline, from, range, concat } from "./pipeline";
+export { fromCSV } from "./io/csv-file-source";
+export type { CsvCast, CsvSourceOptions } from "./io/csv-file-source";
+export { fromJSONL } from "./io/jsonl-file-source";
 export type { StageFn, Expansion } from "./pipeline";
 export type { Mode, ModuleFunction, StageContext, StageOptions, StartValues } from "./options";
 export type { SourceInput } from "./io/source";
