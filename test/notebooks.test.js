@@ -102,3 +102,13 @@ check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles withou
   const images = strips ? page.match(/<img src="data:image\/png;base64,/g) : page.match(/<svg[^>]*class="marks"[\s\S]*?<path/g);
   assert.ok((images ?? []).length >= charts.length, `nbconvert ${nbconvertVersion}'s HTML shows each chart (${(images ?? []).length} of ${charts.length})`);
 });
+
+check("03-export.ipynb", "the CSV is written and read back into a DataFrame preview; a failed run leaves no file", (nb) => {
+  const text = outputsOf(nb).filter((o) => o.output_type === "stream").map((o) => join_(o.text)).join("");
+  assert.match(text, /rows: 5000 }/);
+  assert.match(text, /0,"Smith, ""J\.""",0,true/);
+  assert.match(text, /partial: false,[^}]*fileExists: false/);
+  assert.match(text, /partial: true,[^}]*fileExists: true/);
+  const previews = bundles(nb).map((d) => join_(d["text/html"] ?? "")).filter((h) => h.includes('class="pipelab-dataframe"'));
+  assert.ok(previews.some((h) => /2,500 rows x 4 columns/.test(h)), "a DataFrame preview of the orders read back");
+});

@@ -115,13 +115,14 @@ class CsvRecords extends StreamRecords {
 
 /**
  * A CSV file as a source, read as the pipeline pulls (a 1 GB file in constant
- * memory) and re-read by every run. Rows are objects keyed by the header.
- * @example await fromCSV("orders.csv", { cast: { amount: "number" } }).filter((o) => o.amount > 100).toArray()
+ * memory) and re-read by every run. Rows are objects keyed by the header;
+ * with `cast`, name the row type you expect.
+ * @example await fromCSV<{ id: string; amount: number }>("orders.csv", { cast: { amount: "number" } }).filter((o) => o.amount > 100).toArray()
  * @example fromCSV("data.tsv", { delimiter: "\t", cast: true })
  */
 export function fromCSV(path: string, options: CsvSourceOptions & { header: false; columns?: undefined }): Pipeline<string[]>;
 export function fromCSV(path: string, options?: CsvSourceOptions & { cast?: false }): Pipeline<Record<string, string>>;
-export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<Record<string, unknown>>;
+export function fromCSV<T extends object = Record<string, unknown>>(path: string, options?: CsvSourceOptions): Pipeline<T>;
 export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unknown> {
   if (typeof path !== "string" || path === "") throw new TypeError(`${WHO}: path must be a non-empty string, got ${describe(path)}`);
   const settings = settingsOf(options);
