@@ -5,7 +5,7 @@
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { spawn, spawnSync } = require("node:child_process");
-const { mkdtempSync, readdirSync, readFileSync, rmSync } = require("node:fs");
+const { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { tmpdir } = require("node:os");
 const { main: kernelCli } = require("../dist/kernel/cli");
@@ -35,22 +35,48 @@ function jupyter(args) {
   });
 }
 
+/**
+ * The plain tslab kernel (no pipelab launcher) with a notebook that calls display() itself: the
+ * adapter must reach tslab's multi-mime display and live progress must work there too.
+ */
+const PLAIN = "plain-tslab.ipynb";
+function writePlainTslabCase() {
+  const kernels = join(work, "share", "jupyter", "kernels", "tslab-plain");
+  mkdirSync(kernels, { recursive: true });
+  const tslab = require.resolve("tslab/bin/tslab");
+  writeFileSync(join(kernels, "kernel.json"), JSON.stringify({ argv: [process.execPath, tslab, "kernel", "--config-path", "{connection_file}"], display_name: "tslab", language: "typescript" }));
+  const dist = join(__dirname, "..", "dist");
+  const cell = (id, source) => ({ cell_type: "code", id, execution_count: null, metadata: {}, outputs: [], source });
+  const notebook = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: "tslab-plain", display_name: "tslab", language: "typescript" } },
+    cells: [
+      cell("a", `import { range, display } from ${JSON.stringify(dist)};\nconst stats = await range(0, 50).map((x: number) => x * 2, { name: "double" }).run();`),
+      cell("b", `display(stats);\ndisplay(stats.chart("utilization"));`),
+    ],
+  };
+  writeFileSync(join(work, PLAIN), JSON.stringify(notebook));
+}
+
 before(async () => {
   if (!jupyterFound) return;
   work = mkdtempSync(join(tmpdir(), "pipelab-notebooks-"));
   assert.equal(kernelCli(["install", "--prefix", work], () => {}), 0);
   env = { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" };
+  writePlainTslabCase();
   // All at once: most of each run is the kernel starting and Python waiting on it.
   await Promise.all(
-    notebooks.map(async (name) => {
-      const out = join(work, name);
-      const run = await jupyter(["nbconvert", "--execute", "--to", "notebook", "--ExecutePreprocessor.timeout=120", "--output", out, name]);
+    [...notebooks.map((name) => [name, name]), [PLAIN, join(work, PLAIN)]].map(async ([name, input]) => {
+      const out = join(work, `executed-${name}`);
+      const run = await jupyter(["nbconvert", "--execute", "--to", "notebook", "--ExecutePreprocessor.timeout=120", "--output", out, input]);
       executed.set(name, { ...run, notebook: run.code === 0 ? JSON.parse(readFileSync(out, "utf8")) : undefined, path: out });
     }),
   );
 });
 
 after(() => work && rmSync(work, { recursive: true, force: true }));
+
 
 const outputsOf = (nb) => nb.cells.flatMap((cell) => cell.outputs ?? []);
 const bundles = (nb) => outputsOf(nb).filter((o) => o.output_type === "display_data" || o.output_type === "execute_result").map((o) => o.data);
@@ -85,7 +111,7 @@ check("01-quickstart.ipynb", "the live progress entry keeps the final state, the
   assert.ok(html.some((h) => h.includes('class="pipelab-dataframe"') && /rows x 3 columns/.test(h)), "a DataFrame preview");
 });
 
-check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles without text/html, and the HTML export shows the SVGs", async (nb, run) => {
+check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles without text/html, and the HTML export shows every chart", async (nb, run) => {
   const charts = bundles(nb).filter((d) => d["application/vnd.vegalite.v5+json"]);
   assert.ok(charts.length >= 5, `${charts.length} charts`);
   for (const chart of charts) {
@@ -111,4 +137,13 @@ check("03-export.ipynb", "the CSV is written and read back into a DataFrame prev
   assert.match(text, /partial: true,[^}]*fileExists: true/);
   const previews = bundles(nb).map((d) => join_(d["text/html"] ?? "")).filter((h) => h.includes('class="pipelab-dataframe"'));
   assert.ok(previews.some((h) => /2,500 rows x 4 columns/.test(h)), "a DataFrame preview of the orders read back");
+});
+
+test("the plain tslab kernel: display() sends whole bundles, and live progress shows there too", { skip: !jupyterFound && missing }, () => {
+  const run = executed.get(PLAIN);
+  assert.equal(run.code, 0, run.stderr.slice(-3000));
+  const all = bundles(run.notebook);
+  const tables = all.filter((d) => join_(d["text/html"] ?? "").includes('class="pipelab-stats"'));
+  assert.ok(tables.length >= 2, "the run's live progress entry and display(stats)");
+  assert.ok(all.some((d) => d["application/vnd.vegalite.v5+json"] && d["image/svg+xml"]), "display(chart) as one multi-mime bundle");
 });
