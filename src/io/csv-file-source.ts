@@ -3,7 +3,7 @@
  * however large the file) through csv-parse. Values stay strings unless asked
  * to be parsed, so "007" stays "007".
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, type ReadStream } from "node:fs";
 import { type CsvError, type Options, type Parser, parse } from "csv-parse";
 import { describe } from "../options";
 import { from, type Pipeline } from "../pipeline";
@@ -87,7 +87,7 @@ class CsvRecords extends StreamRecords {
   constructor(
     private readonly path: string,
     private readonly parser: Parser,
-    file: NodeJS.ReadableStream & { destroy(): void },
+    file: ReadStream,
   ) {
     super(parser, () => {
       file.destroy();
@@ -154,7 +154,6 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
       encoding: settings.encoding,
       columns: named ? (settings.columns ?? true) : false,
       from_line: settings.columns && settings.header ? 2 : 1,
-      // csv-parse's types cannot express a record type that depends on `columns`.
       // Converted inside the parser, which knows the line each record ends on.
       on_record: toValue && ((record: Record<string, string>, { lines }: { lines: number }) => {
         try {
@@ -163,6 +162,7 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
           throw Object.assign(new Error((error as Error).message, { cause: error }), { lines });
         }
       }),
+      // csv-parse's types cannot follow a record type that depends on `columns`.
     } as Options);
     file.pipe(parser);
     return new CsvRecords(path, parser, file);
