@@ -8,9 +8,24 @@
 import { findTslab } from "./display/sinks/tslab-sink";
 
 const cancels = new Set<() => void>();
+let listening = false;
 
 function onInterrupt(): void {
   for (const cancel of [...cancels]) cancel();
+}
+
+/**
+ * Adds or removes the listener to match the runs in progress. Always called
+ * from a microtask: tslab runs a cell's synchronous part in
+ * `vm.runInThisContext({ breakOnSigint: true })`, whose watchdog puts back the
+ * default SIGINT action when it ends; a listener added inside it would be
+ * left without a signal handler, and the next interrupt would kill the kernel.
+ */
+function settleListener(): void {
+  const wanted = cancels.size > 0;
+  if (wanted && !listening) process.on("SIGINT", onInterrupt);
+  if (!wanted && listening) process.off("SIGINT", onInterrupt);
+  listening = wanted;
 }
 
 /**
@@ -20,8 +35,8 @@ function onInterrupt(): void {
 export function cancelOnInterrupt(cancel: () => void): () => void {
   if (!findTslab()) return () => {};
   cancels.add(cancel);
-  if (cancels.size === 1) process.on("SIGINT", onInterrupt);
+  queueMicrotask(settleListener);
   return () => {
-    if (cancels.delete(cancel) && cancels.size === 0) process.off("SIGINT", onInterrupt);
+    if (cancels.delete(cancel)) queueMicrotask(settleListener);
   };
 }

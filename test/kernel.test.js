@@ -106,6 +106,23 @@ describe("interrupting the kernel", () => {
     assert.equal(result.code, 0, "the process exits by itself once the run is cancelled");
   });
 
+  test("a run started inside tslab's breakOnSigint cell still leaves SIGINT handled (the kernel survives)", async () => {
+    // tslab runs a cell's synchronous part in vm.runInThisContext({ breakOnSigint: true }), which takes
+    // the SIGINT listeners away and puts the default action back when it ends.
+    const result = await runChild(`
+      globalThis.__tslab__ = { require };
+      process.on("SIGINT", () => console.log("tslab interrupts the cell"));
+      ${longRun}
+      globalThis.startRun = () => run.run({ progress: false }).then(
+        () => console.log("finished?"),
+        (error) => console.log("rejected", error.name, run.stats().status),
+      );
+      require("node:vm").runInThisContext("startRun()", { breakOnSigint: true });`);
+    assert.equal(result.timedOut, false, result.stderr);
+    assert.match(result.stdout, /tslab interrupts the cell\nrejected AbortError cancelled\n/);
+    assert.equal(result.code, 0);
+  });
+
   test("in plain Node, pipelab adds no SIGINT listener: Ctrl-C keeps its meaning", async () => {
     const result = await runChild(`${longRun}\n run.run({ progress: false });`);
     assert.equal(result.timedOut, false);
