@@ -147,3 +147,23 @@ test("the plain tslab kernel: display() sends whole bundles, and live progress s
   assert.ok(tables.length >= 2, "the run's live progress entry and display(stats)");
   assert.ok(all.some((d) => d["application/vnd.vegalite.v5+json"] && d["image/svg+xml"]), "display(chart) as one multi-mime bundle");
 });
+
+test("interrupting the pipelab kernel cancels the run it awaits, and the kernel lives on", { skip: !jupyterFound && missing }, async () => {
+  // The Python that runs `jupyter` has jupyter_client; read it from the command's first line.
+  const jupyterBin = spawnSync("sh", ["-c", "command -v jupyter"], { encoding: "utf8" }).stdout.trim();
+  const python = readFileSync(jupyterBin, "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
+  const result = await new Promise((resolve) => {
+    const child = spawn(python, [join(__dirname, "fixtures", "interrupt_kernel.py"), NOTEBOOKS], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => resolve({ code, stdout, stderr }));
+  });
+  const line = result.stdout.trim().split("\n").at(-1);
+  assert.ok(line?.startsWith("{"), `no report from the kernel: ${result.stderr.slice(-2000)}`);
+  const { alive, cell, report } = JSON.parse(line);
+  assert.equal(alive, true, "the kernel survives the interrupt");
+  assert.match(cell, /Interrupted/);
+  assert.deepEqual(JSON.parse(report), { status: "cancelled", error: "AbortError", cause: "interrupted (SIGINT)", threads: 0 });
+});
