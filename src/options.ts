@@ -45,8 +45,25 @@ export interface StageOptions<C extends object = {}, S = void> {
   maxsize?: number;
   /** Emit in input order (default true) or as completed (false). */
   ordered?: boolean;
-  /** Milliseconds an item may take before the run fails with a TimeoutError. Default: no limit. */
+  /** Milliseconds an item may take before it fails with a TimeoutError (handled as `onError` says). Default: no limit. */
   timeout?: number;
+  /**
+   * What a failed item (after its retries) does to the run: "raise" (default) fails the run;
+   * "skip" drops the item and counts it in the stage's `errors`; "collect" drops it and keeps
+   * `{ stage, index, item, error }` in the run's `failures` (see `maxFailures`).
+   */
+  onError?: OnError;
+  /** Times a failing item is tried again before it counts as failed. Default 0. */
+  retries?: number;
+  /** Milliseconds before the first retry, doubled for each one after. Default 0. */
+  retryDelay?: number;
+  /** With onError "collect": failures kept in the run's statistics; those past it are counted only. Default 1000. */
+  maxFailures?: number;
+  /**
+   * Worker mode: limits for each thread (Node's Worker resourceLimits, e.g. `{ maxOldGenerationSizeMb: 64 }`).
+   * A thread that exceeds them dies, and its item fails.
+   */
+  resourceLimits?: ResourceLimits;
   /** Runs once per worker before its first item; its result's keys join `ctx`. */
   onStart?: (ctx: StageContext<C>) => S | Promise<S>;
   /** Runs once per started worker when the stage ends, however it ends. */
@@ -61,6 +78,16 @@ export interface StageOptions<C extends object = {}, S = void> {
    * detached. No effect in other modes. Default false.
    */
   transfer?: boolean;
+}
+
+export type OnError = "raise" | "skip" | "collect";
+
+/** Per-thread limits in worker mode (a subset of Node's Worker resourceLimits). */
+export interface ResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
 }
 
 /** The operations a stage can perform with its function. */
@@ -87,11 +114,34 @@ export interface ResolvedStageOptions {
   context: Record<string, unknown>;
   name: string | undefined;
   transfer: boolean;
+  onError: OnError;
+  retries: number;
+  retryDelay: number;
+  maxFailures: number;
+  resourceLimits: ResourceLimits | undefined;
 }
 
 export const DEFAULT_MAXSIZE = 1000;
 const MODES: readonly Mode[] = ["sync", "async", "worker"];
-const KNOWN = new Set(["mode", "workers", "maxsize", "ordered", "timeout", "onStart", "onDone", "context", "name", "transfer"]);
+const ON_ERROR: readonly OnError[] = ["raise", "skip", "collect"];
+const LIMITS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
+const KNOWN = new Set([
+  "mode",
+  "workers",
+  "maxsize",
+  "ordered",
+  "timeout",
+  "onError",
+  "retries",
+  "retryDelay",
+  "maxFailures",
+  "onStart",
+  "onDone",
+  "context",
+  "name",
+  "transfer",
+  "resourceLimits",
+]);
 
 /** Checks the options given to `map`, `filter`, ... and fills in defaults. */
 export function resolveStageOptions(operation: Operation, options: unknown): ResolvedStageOptions {
@@ -143,6 +193,37 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0)) {
     throw new TypeError(`${operation}(): option "name" must be a non-empty string, got ${describe(o.name)}`);
   }
+  const onError = o.onError ?? "raise";
+  if (!ON_ERROR.includes(onError)) {
+    throw new TypeError(`${operation}(): option "onError" must be one of ${ON_ERROR.map((m) => `"${m}"`).join(", ")}, got ${describe(onError)}`);
+  }
+  const count = (name: "retries" | "maxFailures", fallback: number) => {
+    const value = o[name] ?? fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+      throw new RangeError(`${operation}(): option "${name}" must be a non-negative integer, got ${describe(value)}`);
+    }
+    return value;
+  };
+  const retries = count("retries", 0);
+  const maxFailures = count("maxFailures", 1000);
+  const retryDelay = o.retryDelay ?? 0;
+  if (typeof retryDelay !== "number" || !Number.isFinite(retryDelay) || retryDelay < 0) {
+    throw new RangeError(`${operation}(): option "retryDelay" must be a non-negative number of milliseconds, got ${describe(retryDelay)}`);
+  }
+  if (retries > 0 && o.transfer) {
+    throw new TypeError(`${operation}(): options "retries" and "transfer" cannot be used together: a transferred item is gone from this thread and cannot be sent again`);
+  }
+  const limits = o.resourceLimits;
+  if (limits !== undefined) {
+    if (typeof limits !== "object" || limits === null || Array.isArray(limits)) {
+      throw new TypeError(`${operation}(): option "resourceLimits" must be an object, got ${describe(limits)}`);
+    }
+    for (const [key, value] of Object.entries(limits)) {
+      if (!LIMITS.includes(key)) throw new TypeError(`${operation}(): unknown resource limit "${key}" (known: ${LIMITS.join(", ")})`);
+      if (typeof value !== "number" || !(value > 0)) throw new RangeError(`${operation}(): resource limit "${key}" must be a positive number, got ${describe(value)}`);
+    }
+    if (mode !== "worker") throw new TypeError(`${operation}(): option "resourceLimits" applies to worker threads: use it with mode: "worker"`);
+  }
   return {
     mode,
     // A sync stage runs one item at a time by definition; more workers would be a lie.
@@ -155,6 +236,11 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     context: context as Record<string, unknown>,
     name: o.name,
     transfer: o.transfer ?? false,
+    onError,
+    retries,
+    retryDelay,
+    maxFailures,
+    resourceLimits: limits,
   };
 }
 

@@ -207,6 +207,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
             onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
             context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
             transfer: resolved.transfer,
+            continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
           }
         : undefined;
     const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };

@@ -164,6 +164,8 @@ export class Run<T> implements AsyncIterableIterator<T> {
       stages,
       findBottleneck(stages, wallMs),
       [...(this.timeline?.samples ?? [])],
+      this.parts.flatMap((part) => part.counters.failures),
+      this.parts.reduce((sum, part) => sum + part.counters.failuresDropped, 0),
     );
   }
 

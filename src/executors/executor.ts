@@ -35,6 +35,11 @@ export interface Executor {
    * it, or DEFERRED when the result will come through the sink.
    */
   call(task: ExecutorTask): unknown;
+  /**
+   * The runner gave up on the task's call (it timed out) and goes on without it:
+   * its answer must never arrive, and a thread stuck in it is replaced.
+   */
+  abandon?(task: ExecutorTask): void;
   /** The task no longer needs its worker (its result, or its expansion, is complete). */
   release(task: ExecutorTask): void;
   /** Sends work gathered by call() (worker batches) now; the runner calls it before it waits. */

@@ -11,6 +11,9 @@ export class InProcessExecutor implements Executor {
   private fn: StageFunction | undefined;
   private readonly contexts: Record<string, unknown>[] = [];
   private readonly started: boolean[] = [];
+  /** With a timeout: each worker's own signal (see giveNewSignal). */
+  private readonly controllers: AbortController[] = [];
+  private readonly stopListeners: Array<() => void> = [];
   private readonly freeSlots: number[] = [];
   /** Every worker's onStart, settled; stop() waits for it so a worker that started gets its onDone. */
   private starting: Promise<unknown> | undefined;
@@ -27,6 +30,7 @@ export class InProcessExecutor implements Executor {
       this.contexts.push({ ...context, worker, signal: this.signal });
       this.freeSlots.push(workers - 1 - worker);
     }
+    if (this.options.timeout > 0) for (let worker = 0; worker < workers; worker++) this.giveNewSignal(worker);
     this.fn = typeof this.source === "function" ? this.source : ((await loadModuleFunction(this.source)) as StageFunction);
     const starting = Promise.allSettled(this.contexts.map((ctx, worker) => this.startWorker(ctx, worker, onStart)));
     this.starting = starting;
@@ -59,6 +63,29 @@ export class InProcessExecutor implements Executor {
     return this.fn!(task.envelope.value, this.contexts[task.slot]!);
   }
 
+  /**
+   * With a timeout each worker's `ctx.signal` is its own, aborted when its item
+   * times out (and when the run stops); the worker then gets a fresh one, so an
+   * item that honours the signal stops and the next one starts clean.
+   */
+  private giveNewSignal(worker: number): void {
+    const controller = new AbortController();
+    const stop = () => controller.abort(this.signal.reason);
+    if (this.signal.aborted) stop();
+    else this.signal.addEventListener("abort", stop, { once: true });
+    this.stopListeners[worker]?.();
+    this.stopListeners[worker] = () => this.signal.removeEventListener("abort", stop);
+    this.controllers[worker] = controller;
+    // A new ctx object: the abandoned call keeps the old one, with its aborted signal.
+    this.contexts[worker] = { ...this.contexts[worker], signal: controller.signal };
+  }
+
+  abandon(task: ExecutorTask): void {
+    const worker = task.slot;
+    this.controllers[worker]?.abort(new Error(`item timed out after ${this.options.timeout} ms`));
+    this.giveNewSignal(worker);
+  }
+
   release(task: ExecutorTask): void {
     this.freeSlots.push(task.slot);
   }
@@ -66,6 +93,7 @@ export class InProcessExecutor implements Executor {
   flush(): void {}
 
   async stop(abandon: boolean): Promise<void> {
+    for (const stopListening of this.stopListeners) stopListening();
     const { onDone } = this.options;
     if (!onDone) return;
     if (this.starting) await (abandon ? withDeadline(this.starting, STOP_GRACE_MS, undefined) : this.starting);

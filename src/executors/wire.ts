@@ -19,6 +19,8 @@ export interface StageWire {
   context: Record<string, unknown>;
   /** Move ArrayBuffers in results back instead of copying them. */
   transfer: boolean;
+  /** A failed item does not end the batch (onError "skip"/"collect", or retries): answer every item. */
+  continueOnError: boolean;
 }
 
 export interface ServeTask {

@@ -129,14 +129,14 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
       if (problem) throw Object.assign(new Error(`${problem}; results must be plain data to return from a worker thread`), { name: "DataCloneError" });
       results.push(result);
     } catch (error) {
-      // Answer now: the run fails on this item, so the rest of the batch must not run.
       results.push(undefined);
-      errors = [[i, errorToWire(error)]];
-      break;
+      (errors ??= []).push([i, errorToWire(error)]);
+      // Unless the stage carries on past failures, the run fails on this item: the rest of the batch must not run.
+      if (!stage.continueOnError) break;
     }
   }
   const message: FromWorker = { type: "results", values: results, errors, busyMs: performance.now() - started };
-  const failed = errors !== undefined;
+  const failed = errors !== undefined && !stage.continueOnError;
   try {
     if (stage.transfer) {
       const transfer = new Set<TransferListItem>();
@@ -149,8 +149,18 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
     // Something the check above did not foresee could not be cloned: blame the first result that cannot be.
     const wire: WireError = { name: "DataCloneError", message: `the result could not be sent to the main thread: ${(error as Error).message}` };
     const culprit = Math.max(0, results.findIndex((result) => !canClone(result)));
-    port.postMessage({ type: "results", values: results.slice(0, culprit), errors: [[culprit, wire]], busyMs: 0 } satisfies FromWorker);
-    return true;
+    if (!stage.continueOnError) {
+      port.postMessage({ type: "results", values: results.slice(0, culprit), errors: [[culprit, wire]], busyMs: 0 } satisfies FromWorker);
+      return true;
+    }
+    // Carrying on: every result that cannot travel fails alone, the others go back.
+    const sendable = results.map((result, i) => (errors?.some(([at]) => at === i) || canClone(result) ? result : undefined));
+    const failures: Array<[number, WireError]> = [...(errors ?? [])];
+    results.forEach((result, i) => {
+      if (!canClone(result) && !failures.some(([at]) => at === i)) failures.push([i, wire]);
+    });
+    port.postMessage({ type: "results", values: sendable, errors: failures, busyMs: performance.now() - started } satisfies FromWorker);
+    return false;
   }
   return failed;
 }

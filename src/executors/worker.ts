@@ -53,15 +53,25 @@ class ThreadChannel {
   readonly done: Promise<DoneReply>;
   /** Settles when the thread has started (or failed to, or died): never rejects. */
   readonly ready: Promise<void>;
+  /** The thread answered "ready" (or will never start). */
+  isReady = false;
   settleReady!: () => void;
   private settleDone!: (reply: DoneReply) => void;
+
+  /** Aborting it makes piscina terminate the thread (the way to stop one stuck in an item). */
+  readonly kill = new AbortController();
 
   constructor(
     readonly index: number,
     readonly port: MessagePort,
   ) {
     this.done = new Promise((resolve) => (this.settleDone = resolve));
-    this.ready = new Promise((resolve) => (this.settleReady = resolve));
+    this.ready = new Promise((resolve) => {
+      this.settleReady = () => {
+        this.isReady = true;
+        resolve();
+      };
+    });
   }
 
   send(message: ToWorker, transfer?: TransferListItem[]): void {
@@ -96,6 +106,12 @@ export class WorkerExecutor implements Executor {
   private abandoning = false;
   /** Items given to call() and not yet answered. */
   private inFlight = 0;
+  /** Tasks the runner gave up on (timed out): their answers are dropped. */
+  private readonly abandoned = new Set<ExecutorTask>();
+  /** A failed item does not fail the run (onError skip/collect, or retries): a dead thread is replaced. */
+  private readonly carryOn: boolean;
+  /** A thread died on a batch of several items: from now on one item per batch, so the next death names its item. */
+  private isolating = false;
   /** Measured function time per item (ms), smoothed; undefined until the first batch returns. */
   private perItemMs: number | undefined;
   private batchSize = 1;
@@ -113,6 +129,7 @@ export class WorkerExecutor implements Executor {
     this.batchesPerThread = this.minBatchesPerThread = timeout > 0 ? 1 : 2;
     const bound = maxsize === 0 ? MAX_BATCH : Math.floor((maxsize + workers) / (workers * this.batchesPerThread));
     this.maxBatch = timeout > 0 ? 1 : Math.max(1, Math.min(MAX_BATCH, bound));
+    this.carryOn = wire.continueOnError;
   }
 
   async start(sink: ResultSink): Promise<void> {
@@ -127,25 +144,29 @@ export class WorkerExecutor implements Executor {
       // Our threads wait on their MessagePort, not on piscina's Atomics channel.
       atomics: "disabled",
       idleTimeout: Number.MAX_SAFE_INTEGER,
+      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
-    for (let worker = 0; worker < workers; worker++) {
-      const { port1, port2 } = new MessageChannel();
-      const thread = new ThreadChannel(worker, port1);
-      this.threads.push(thread);
-      port1.on("message", (message: FromWorker) => this.receive(thread, message));
-      // Results that cannot be read here fail their batch instead of leaving it unanswered forever.
-      port1.on("messageerror", (error: Error) =>
-        this.receive(thread, { type: "lost", error: { name: error.name, message: `results could not be received from the worker thread: ${error.message}` } }),
-      );
-      const task: ServeTask = { port: port2, worker, stage: this.wire };
-      this.pool.run(task, { transferList: [port2] }).then(
-        (result: ServeResult) => thread.ended(result),
-        (error: unknown) => this.threadDied(thread, error),
-      );
-    }
+    for (let worker = 0; worker < workers; worker++) this.threads.push(this.spawn(worker));
     // Items may be sent at once: each thread queues them until its onStart is done. Not with a
     // timeout, though: an item's clock must not include a thread's start-up and onStart.
     if (this.options.timeout > 0) await Promise.all(this.threads.map((thread) => thread.ready));
+  }
+
+  /** Starts the serve task of worker `worker` on a pool thread. */
+  private spawn(worker: number): ThreadChannel {
+    const { port1, port2 } = new MessageChannel();
+    const thread = new ThreadChannel(worker, port1);
+    port1.on("message", (message: FromWorker) => this.receive(thread, message));
+    // Results that cannot be read here fail their batch instead of leaving it unanswered forever.
+    port1.on("messageerror", (error: Error) =>
+      this.receive(thread, { type: "lost", error: { name: error.name, message: `results could not be received from the worker thread: ${error.message}` } }),
+    );
+    const task: ServeTask = { port: port2, worker, stage: this.wire };
+    this.pool!.run(task, { transferList: [port2], signal: thread.kill.signal }).then(
+      (result: ServeResult) => thread.ended(result),
+      (error: unknown) => this.threadDied(thread, error),
+    );
+    return thread;
   }
 
   private receive(thread: ThreadChannel, message: FromWorker): void {
@@ -162,7 +183,7 @@ export class WorkerExecutor implements Executor {
     thread.load -= batch.length;
     this.inFlight -= batch.length;
     if (message.type === "lost") {
-      for (const task of batch) this.sink.fail(task, errorFromWire(message.error));
+      for (const task of batch) if (!this.abandoned.delete(task)) this.sink.fail(task, errorFromWire(message.error));
       return;
     }
     const perItemMs = message.busyMs / batch.length;
@@ -171,18 +192,28 @@ export class WorkerExecutor implements Executor {
     this.counters.busyMs += message.busyMs;
     this.counters.latency.record(Math.max(1, Math.round(perItemMs * 1e6)));
     this.counters.roundTripMs += performance.now() - sent.sentAt;
-    // A batch stops at its first error: the items after it were not run (the run is failing).
-    const failure = message.errors?.[0];
-    const answered = failure ? failure[0] : batch.length;
-    for (let i = 0; i < answered; i++) this.sink.complete(batch[i]!, message.values[i]);
-    if (failure) this.sink.fail(batch[failure[0]]!, errorFromWire(failure[1]));
+    const errors = message.errors;
+    if (!errors && this.abandoned.size === 0) {
+      for (let i = 0; i < batch.length; i++) this.sink.complete(batch[i]!, message.values[i]);
+      return;
+    }
+    // Unless the stage carries on, a batch stops at its first error: the items after it were not run.
+    const failed = new Map(errors);
+    const answered = this.carryOn || !errors ? batch.length : errors[0]![0] + 1;
+    for (let i = 0; i < answered; i++) {
+      const task = batch[i]!;
+      if (this.abandoned.delete(task)) continue;
+      const error = failed.get(i);
+      if (error) this.sink.fail(task, errorFromWire(error));
+      else this.sink.complete(task, message.values[i]);
+    }
   }
 
   /** Sizes batches from the function's measured time per item. */
   private learn(msPerItem: number): void {
     this.perItemMs = this.perItemMs === undefined ? msPerItem : 0.7 * this.perItemMs + 0.3 * msPerItem;
     const fit = this.perItemMs > 0 ? Math.floor(BATCH_TARGET_MS / this.perItemMs) : this.maxBatch;
-    this.batchSize = Math.max(1, Math.min(this.maxBatch, fit));
+    this.batchSize = this.isolating ? 1 : Math.max(1, Math.min(this.maxBatch, fit));
     if (this.minBatchesPerThread > 1) {
       const batchMs = this.batchSize * this.perItemMs;
       this.batchesPerThread = Math.max(this.minBatchesPerThread, batchMs > 0 ? Math.ceil(QUEUE_TARGET_MS / batchMs) : 0);
@@ -191,14 +222,61 @@ export class WorkerExecutor implements Executor {
 
   private threadDied(thread: ThreadChannel, error: unknown): void {
     const oldest = thread.sent[0]?.tasks;
-    thread.lost();
+    this.inFlight -= thread.load;
+    const held = thread.lost().filter((task) => !this.abandoned.delete(task));
     // Threads terminated by an early stop are expected to go; any other death is an error.
     if (this.abandoning) return;
+    const killed = thread.kill.signal.aborted;
     const reason = error instanceof Error ? error.message : String(error);
     const lost = new Error(`worker thread ${thread.index} died: ${reason}`, { cause: error });
     // The item it was on is known only when its batch held one item.
-    if (oldest?.length === 1) this.sink.fail(oldest[0]!, lost);
-    else this.sink.failStage(lost);
+    const culprit = oldest?.length === 1 && !killed ? oldest[0] : undefined;
+    if (!this.carryOn) {
+      if (killed) return;
+      if (culprit) this.sink.fail(culprit, lost);
+      else this.sink.failStage(lost);
+      return;
+    }
+    // Carrying on: a new thread takes the dead one's place, and its items go round again.
+    this.threads[thread.index] = this.spawn(thread.index);
+    if (!killed && !culprit) {
+      this.isolating = true;
+      this.batchSize = 1;
+    }
+    for (const task of held) {
+      if (task === culprit) this.sink.fail(task, lost);
+      else this.resend(task);
+    }
+  }
+
+  /** Sends a task that was on a lost thread to a live one. */
+  private resend(task: ExecutorTask): void {
+    try {
+      this.call(task);
+      this.flush();
+    } catch (error) {
+      this.sink.fail(task, error);
+    }
+  }
+
+  /** The runner gave up on this task (it timed out): drop its answer and replace the thread stuck in it. */
+  abandon(task: ExecutorTask): void {
+    for (const thread of this.threads) {
+      if (!thread.alive) continue;
+      const open = thread.open.indexOf(task);
+      if (open >= 0) {
+        // Not sent yet: just take it back.
+        thread.open.splice(open, 1);
+        thread.load--;
+        this.inFlight--;
+        return;
+      }
+      if (thread.sent.some((batch) => batch.tasks.includes(task))) {
+        this.abandoned.add(task);
+        thread.kill.abort();
+        return;
+      }
+    }
   }
 
   hasRoom(): boolean {
@@ -223,13 +301,18 @@ export class WorkerExecutor implements Executor {
     return DEFERRED;
   }
 
-  /** The thread with the fewest items, preferring one whose batch is still open. */
+  /**
+   * The thread with the fewest items, preferring one whose batch is still open.
+   * With a timeout, a thread still starting (one that replaced a dead one) comes
+   * last: its start-up would count against the item's time.
+   */
   private leastLoaded(): ThreadChannel | undefined {
     let best: ThreadChannel | undefined;
+    const timed = this.options.timeout > 0;
     for (const thread of this.threads) {
       if (!thread.alive) continue;
       if (thread.open.length > 0) return thread;
-      if (!best || thread.load < best.load) best = thread;
+      if (!best || (timed && best.isReady !== thread.isReady ? thread.isReady : thread.load < best.load)) best = thread;
     }
     return best;
   }

@@ -14,7 +14,7 @@ import type { BoundedBuffer } from "../buffer";
 import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
 import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope, rootOf, valueEnvelope } from "../envelope";
-import { messageOf, StageError, TimeoutError } from "../errors";
+import { AbortError, messageOf, StageError, TimeoutError } from "../errors";
 import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
 import { isThenable } from "../thenable";
@@ -171,14 +171,21 @@ export class StageRunner {
     this.counters.itemsIn++;
     this.counters.inFlight++;
     task.live = true;
+    task.attempts = 0;
     if (this.stage.options.ordered) this.queue.enqueue(task);
+    this.executor.acquire(task);
+    this.invoke(task);
+  }
+
+  /** Calls the function for an acquired task (again, for a retry) and takes care of its result. */
+  private invoke(task: Task): void {
     const { timeout } = this.stage.options;
     const sampled = ++this.sampleTick >= this.sampleEvery;
     if (sampled) this.sampleTick = 0;
     const startedAt = sampled || timeout > 0 ? performance.now() : 0;
+    const call = ++task.calls;
     let result: unknown;
     try {
-      this.executor.acquire(task);
       result = this.executor.call(task);
     } catch (error) {
       return this.failItem(task, error);
@@ -187,7 +194,7 @@ export class StageRunner {
     if (this.stopped) return;
     if (result === DEFERRED || isThenable(result)) {
       if (timeout > 0) {
-        task.timer = setTimeout(() => this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout)), timeout);
+        task.timer = setTimeout(() => this.timeOut(task), timeout);
         this.timed.add(task);
       }
       if (result !== DEFERRED) {
@@ -197,7 +204,15 @@ export class StageRunner {
           task.weight = this.sampleEvery;
         }
         // Through a real promise: a home-made thenable could call back twice, or after the task was reused.
-        Promise.resolve(result).then(task.onValue, task.onError);
+        // A call that can be given up on (timeout) or made again (retries) must not answer for a later one.
+        if (timeout > 0 || this.stage.options.retries > 0) {
+          Promise.resolve(result).then(
+            (value) => task.calls === call && this.complete(task, value),
+            (error) => task.calls === call && this.failItem(task, error),
+          );
+        } else {
+          Promise.resolve(result).then(task.onValue, task.onError);
+        }
       }
       return;
     }
@@ -205,9 +220,23 @@ export class StageRunner {
       const ms = performance.now() - startedAt;
       if (sampled) this.recordSample(ms, this.sampleEvery, SLOW_CALL_MS);
       // A synchronous function cannot be interrupted; it fails when it returns.
-      if (timeout > 0 && ms > timeout) return this.failItem(task, new TimeoutError(this.stage.name, formatKey(envelope.key), timeout));
+      if (timeout > 0 && ms > timeout) return this.failItem(task, this.timeoutError(task));
     }
     this.complete(task, result);
+  }
+
+  private timeoutError(task: Task): TimeoutError {
+    return new TimeoutError(this.stage.name, formatKey(task.envelope.key), this.stage.options.timeout);
+  }
+
+  /** The item overran its timeout: its call is given up (its late answer ignored, its thread replaced). */
+  private timeOut(task: Task): void {
+    task.timer = undefined;
+    this.timed.delete(task);
+    if (this.stopped) return;
+    task.calls++;
+    this.executor.abandon?.(task);
+    this.failItem(task, this.timeoutError(task));
   }
 
   /** Records a timed item for `weight` items, and times every item from now on if items are slow. */
@@ -276,6 +305,9 @@ export class StageRunner {
         this.flush();
       }
     } catch (error) {
+      // Children already written cannot be taken back: such an item is not tried again.
+      if (position > 0) task.attempts = Infinity;
+      task.children = position;
       return this.failItem(task, error);
     }
     if (this.stage.keepPlaces) this.queue.produce(task, markerEnvelope(childKey(parent, position), Kind.End));
@@ -369,12 +401,42 @@ export class StageRunner {
     if (this.paused.size > 0) this.resumePaused();
   }
 
+  /**
+   * An item's call failed: try it again while it has retries left, then do what
+   * onError says: fail the run, or drop the item (keeping it in `failures` for
+   * "collect") and go on.
+   */
   private failItem(task: Task, error: unknown): void {
     this.clearTimer(task);
-    if (this.stopped) return;
+    if (this.stopped || !task.live) return;
+    const { retries, retryDelay, onError, maxFailures } = this.stage.options;
+    if (task.attempts < retries && !(error instanceof AbortError)) {
+      const delay = retryDelay * 2 ** task.attempts++;
+      this.counters.retries++;
+      if (delay === 0) return this.invoke(task);
+      task.timer = setTimeout(() => {
+        task.timer = undefined;
+        this.timed.delete(task);
+        if (!this.stopped) this.invoke(task);
+      }, delay);
+      this.timed.add(task);
+      return;
+    }
     this.counters.errors++;
     this.settle(task);
-    this.control.fail(this.wrap(error, task.envelope.key));
+    const wrapped = this.wrap(error, task.envelope.key);
+    if (onError === "raise") return this.control.fail(wrapped);
+    if (onError === "collect") {
+      const index = formatKey(task.envelope.key);
+      this.counters.recordFailure({ stage: this.stage.name, index, item: task.envelope.value, error: wrapped }, maxFailures);
+    }
+    // The item leaves nothing behind but its place, for ordered() downstream.
+    if (this.stage.keepPlaces) {
+      const place = task.children > 0 ? markerEnvelope(childKey(task.envelope.key, task.children), Kind.End) : markerEnvelope(task.envelope.key, Kind.Hole);
+      this.queue.produce(task, place);
+    }
+    task.children = 0;
+    this.finish(task);
   }
 
   private clearTimer(task: Task): void {

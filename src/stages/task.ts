@@ -31,6 +31,12 @@ export class Task implements ExecutorTask {
   /** How many items this timed item stands for in busy time (see StageRunner's sampling). */
   weight = 1;
   timer: NodeJS.Timeout | undefined;
+  /** Retries used so far for this item. */
+  attempts = 0;
+  /** Counts calls, never reset: an answer from an earlier call (timed out, retried) sees another number and is ignored. */
+  calls = 0;
+  /** flatMap: children written before the item failed. */
+  children = 0;
   /** Set while a flatMap expansion is paused. */
   resume: (() => void) | undefined;
   readonly onValue: (value: unknown) => void;

@@ -10,6 +10,7 @@ import { type Displayable, installDisplayProtocol, type MimeBundle } from "../di
 import { statsHtml } from "../display/stats-html";
 import { TableBuilder } from "../io/table-builder";
 import { tableToDataFrame } from "../io/dataframe-sink";
+import type { ItemIndex } from "../errors";
 import type { Mode } from "../options";
 import { formatStatsTable } from "./table";
 
@@ -70,6 +71,19 @@ export interface StageStats {
   queue: QueueStats;
   /** Worker mode: batches of items sent to threads. */
   batches: number;
+  /** Calls made again for failed items (option retries). */
+  retries: number;
+}
+
+/** An item that failed in a stage with onError "collect". */
+export interface StageFailure {
+  stage: string;
+  /** The item's position: its index in the source, `3.1` for the second child of item 3 after a flatMap. */
+  index: ItemIndex;
+  /** The item as the stage received it, to retry it later. */
+  item: unknown;
+  /** The StageError (its cause is what the function threw). */
+  error: Error;
 }
 
 /** Per stage, at one moment: items out so far and output buffer depth. */
@@ -109,6 +123,10 @@ export class RunStats implements Displayable {
     readonly bottleneck: Bottleneck | undefined,
     /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
     readonly timeline: TimelineSample[],
+    /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
+    readonly failures: StageFailure[] = [],
+    /** Failed items past the stages' maxFailures: counted, not kept. */
+    readonly failuresDropped = 0,
   ) {}
 
   /**

@@ -5,7 +5,7 @@
  * per wait or per batch, and latency for a sample of synchronous items.
  */
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
-import type { QueueStats, StageStats } from "./run-stats";
+import type { QueueStats, StageFailure, StageStats } from "./run-stats";
 
 export class StageCounters {
   /** Items taken from the input (place markers excluded). */
@@ -30,8 +30,20 @@ export class StageCounters {
   blockedMs = 0;
   /** Worker mode: batches of items sent to threads. */
   batches = 0;
+  /** Calls made again for items that failed (option retries). */
+  retries = 0;
+  /** onError "collect": the failed items kept, up to the stage's maxFailures. */
+  readonly failures: StageFailure[] = [];
+  /** onError "collect": failed items past maxFailures, counted but not kept. */
+  failuresDropped = 0;
   /** Time per item, in nanoseconds. */
   readonly latency: RecordableHistogram = createHistogram();
+
+  /** Keeps a failed item, or only counts it once `max` are kept. */
+  recordFailure(failure: StageFailure, max: number): void {
+    if (this.failures.length < max) this.failures.push(failure);
+    else this.failuresDropped++;
+  }
 
   /** Records one item's duration (ms), counting it `weight` times in busy time (sampled items stand for others). */
   recordItem(ms: number, weight = 1): void {
@@ -69,5 +81,6 @@ export function stageStats(
     blockedMs: c.blockedMs,
     queue,
     batches: c.batches,
+    retries: c.retries,
   };
 }
