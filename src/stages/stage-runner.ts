@@ -413,11 +413,11 @@ export class StageRunner {
     if (task.attempts < retries && !(error instanceof AbortError)) {
       const delay = retryDelay * 2 ** task.attempts++;
       this.counters.retries++;
-      if (delay === 0) return this.invoke(task);
+      if (delay === 0) return this.retry(task);
       task.timer = setTimeout(() => {
         task.timer = undefined;
         this.timed.delete(task);
-        if (!this.stopped) this.invoke(task);
+        if (!this.stopped) this.retry(task);
       }, delay);
       this.timed.add(task);
       return;
@@ -437,6 +437,12 @@ export class StageRunner {
     }
     task.children = 0;
     this.finish(task);
+  }
+
+  /** Calls again for a failed item; sent at once, since the stage loop may be asleep. */
+  private retry(task: Task): void {
+    this.invoke(task);
+    this.executor.flush();
   }
 
   private clearTimer(task: Task): void {
