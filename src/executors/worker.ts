@@ -110,8 +110,10 @@ export class WorkerExecutor implements Executor {
   private readonly abandoned = new Set<ExecutorTask>();
   /** A failed item does not fail the run (onError skip/collect, or retries): a dead thread is replaced. */
   private readonly carryOn: boolean;
-  /** A thread died on a batch of several items: from now on one item per batch, so the next death names its item. */
+  /** A thread died holding several items: from now on one item per thread at a time, so the next death names its item. */
   private isolating = false;
+  /** Items of lost threads waiting to be sent again; new items wait behind them. */
+  private readonly resending: ExecutorTask[] = [];
   /** Measured function time per item (ms), smoothed; undefined until the first batch returns. */
   private perItemMs: number | undefined;
   private batchSize = 1;
@@ -182,6 +184,7 @@ export class WorkerExecutor implements Executor {
     const batch = sent.tasks;
     thread.load -= batch.length;
     this.inFlight -= batch.length;
+    if (this.resending.length > 0) queueMicrotask(() => this.resend());
     if (message.type === "lost") {
       for (const task of batch) if (!this.abandoned.delete(task)) this.sink.fail(task, errorFromWire(message.error));
       return;
@@ -214,7 +217,7 @@ export class WorkerExecutor implements Executor {
     this.perItemMs = this.perItemMs === undefined ? msPerItem : 0.7 * this.perItemMs + 0.3 * msPerItem;
     const fit = this.perItemMs > 0 ? Math.floor(BATCH_TARGET_MS / this.perItemMs) : this.maxBatch;
     this.batchSize = this.isolating ? 1 : Math.max(1, Math.min(this.maxBatch, fit));
-    if (this.minBatchesPerThread > 1) {
+    if (this.minBatchesPerThread > 1 && !this.isolating) {
       const batchMs = this.batchSize * this.perItemMs;
       this.batchesPerThread = Math.max(this.minBatchesPerThread, batchMs > 0 ? Math.ceil(QUEUE_TARGET_MS / batchMs) : 0);
     }
@@ -229,9 +232,12 @@ export class WorkerExecutor implements Executor {
     const killed = thread.kill.signal.aborted;
     const reason = error instanceof Error ? error.message : String(error);
     const lost = new Error(`worker thread ${thread.index} died: ${reason}`, { cause: error });
-    // The item it was on is known only when its batch held one item.
-    const culprit = oldest?.length === 1 && !killed ? oldest[0] : undefined;
+    // The item it was on is known only when it held one item: an answer it posted just before
+    // dying may still be on its way, so the oldest batch alone cannot tell.
+    let culprit = held.length === 1 && !killed ? held[0] : undefined;
     if (!this.carryOn) {
+      // The run fails either way: the oldest batch's single item is the best guess to name.
+      if (!culprit && oldest?.length === 1 && !killed) culprit = oldest[0];
       if (killed) return;
       if (culprit) this.sink.fail(culprit, lost);
       else this.sink.failStage(lost);
@@ -240,22 +246,33 @@ export class WorkerExecutor implements Executor {
     // Carrying on: a new thread takes the dead one's place, and its items go round again.
     this.threads[thread.index] = this.spawn(thread.index);
     if (!killed && !culprit) {
+      // One item per thread at a time from now on, so the next death names its item.
       this.isolating = true;
       this.batchSize = 1;
+      this.batchesPerThread = 1;
     }
     for (const task of held) {
       if (task === culprit) this.sink.fail(task, lost);
-      else this.resend(task);
+      else this.resending.push(task);
     }
+    this.resend();
   }
 
-  /** Sends a task that was on a lost thread to a live one. */
-  private resend(task: ExecutorTask): void {
-    try {
-      this.call(task);
-      this.flush();
-    } catch (error) {
-      this.sink.fail(task, error);
+  /**
+   * Sends the items of a lost thread to live ones: while isolating, only to a
+   * thread with nothing in flight, so that a thread that dies names its item.
+   */
+  private resend(): void {
+    while (this.resending.length > 0) {
+      const thread = this.leastLoaded();
+      if (!thread || (this.isolating && thread.load > 0)) return;
+      const task = this.resending.shift()!;
+      try {
+        this.call(task);
+        this.flush();
+      } catch (error) {
+        this.sink.fail(task, error);
+      }
     }
   }
 
@@ -280,7 +297,7 @@ export class WorkerExecutor implements Executor {
   }
 
   hasRoom(): boolean {
-    return this.inFlight < this.threads.length * this.batchesPerThread * this.batchSize;
+    return this.resending.length === 0 && this.inFlight < this.threads.length * this.batchesPerThread * this.batchSize;
   }
 
   acquire(): void {}
