@@ -122,6 +122,10 @@ export interface ResolvedStageOptions {
 }
 
 export const DEFAULT_MAXSIZE = 1000;
+/** Each worker slot has its own context (and, in worker mode, its own thread): a bound that keeps a typo from exhausting memory. */
+const MAX_WORKERS = 10_000;
+/** Node's timers cannot wait longer: a longer delay fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 const MODES: readonly Mode[] = ["sync", "async", "worker"];
 const ON_ERROR: readonly OnError[] = ["raise", "skip", "collect"];
 const LIMITS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
@@ -160,16 +164,16 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     throw new TypeError(`${operation}(): option "mode" must be one of ${MODES.map((m) => `"${m}"`).join(", ")}, got ${describe(mode)}`);
   }
   const workers = o.workers ?? 1;
-  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1) {
-    throw new RangeError(`${operation}(): option "workers" must be a positive integer, got ${describe(workers)}`);
+  if (typeof workers !== "number" || !Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS) {
+    throw new RangeError(`${operation}(): option "workers" must be an integer from 1 to ${MAX_WORKERS}, got ${describe(workers)}`);
   }
   const maxsize = o.maxsize ?? DEFAULT_MAXSIZE;
   if (typeof maxsize !== "number" || !Number.isInteger(maxsize) || maxsize < 0) {
     throw new RangeError(`${operation}(): option "maxsize" must be a non-negative integer (0 = unbounded), got ${describe(maxsize)}`);
   }
   const timeout = o.timeout ?? Infinity;
-  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0) {
-    throw new RangeError(`${operation}(): option "timeout" must be a positive number of milliseconds, got ${describe(timeout)}`);
+  if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0 || (timeout > MAX_TIMER_MS && timeout !== Infinity)) {
+    throw new RangeError(`${operation}(): option "timeout" must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${describe(timeout)}`);
   }
   for (const flag of ["ordered", "transfer"] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== "boolean") {
@@ -207,8 +211,8 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   const retries = count("retries", 0);
   const maxFailures = count("maxFailures", 1000);
   const retryDelay = o.retryDelay ?? 0;
-  if (typeof retryDelay !== "number" || !Number.isFinite(retryDelay) || retryDelay < 0) {
-    throw new RangeError(`${operation}(): option "retryDelay" must be a non-negative number of milliseconds, got ${describe(retryDelay)}`);
+  if (typeof retryDelay !== "number" || !(retryDelay >= 0 && retryDelay <= MAX_TIMER_MS)) {
+    throw new RangeError(`${operation}(): option "retryDelay" must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describe(retryDelay)}`);
   }
   if (retries > 0 && o.transfer) {
     throw new TypeError(`${operation}(): options "retries" and "transfer" cannot be used together: a transferred item is gone from this thread and cannot be sent again`);

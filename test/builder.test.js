@@ -18,7 +18,9 @@ test("a stage function that is neither a function nor a module spec is a TypeErr
 
 test("each option is checked and named", () => {
   const cases = [
-    [{ workers: 0 }, RangeError, /"workers" must be a positive integer, got number 0/],
+    [{ workers: 0 }, RangeError, /"workers" must be an integer from 1 to 10000, got number 0/],
+    [{ workers: 1e9 }, RangeError, /"workers" must be an integer from 1 to 10000/],
+    [{ timeout: 2 ** 31 }, RangeError, /"timeout" must be a positive number of milliseconds up to 2147483647/],
     [{ workers: 2.5 }, RangeError, /"workers"/],
     [{ workers: "4" }, RangeError, /"workers"/],
     [{ maxsize: -1 }, RangeError, /"maxsize" must be a non-negative integer/],

@@ -18,7 +18,7 @@ import { AbortError, messageOf, StageError, TimeoutError } from "../errors";
 import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
 import { isThenable } from "../thenable";
-import type { Operation, ResolvedStageOptions } from "../options";
+import { MAX_TIMER_MS, type Operation, type ResolvedStageOptions } from "../options";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
 import { OutputQueue } from "./output-queue";
@@ -411,7 +411,7 @@ export class StageRunner {
     if (this.stopped || !task.live) return;
     const { retries, retryDelay, onError, maxFailures } = this.stage.options;
     if (task.attempts < retries && !(error instanceof AbortError)) {
-      const delay = retryDelay * 2 ** task.attempts++;
+      const delay = Math.min(MAX_TIMER_MS, retryDelay * 2 ** task.attempts++);
       this.counters.retries++;
       if (delay === 0) return this.retry(task);
       task.timer = setTimeout(() => {
