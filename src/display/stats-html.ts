@@ -56,6 +56,8 @@ export function statsHtml(stats: RunStats): string {
   const lines = [`<b>pipelab run</b>: <span style="color:${color};font-weight:600">${stats.status}</span> in ${seconds} s`];
   if (stats.bottleneck) lines.push(`bottleneck: <b>${escapeHtml(stats.bottleneck.stage)}</b> (${escapeHtml(stats.bottleneck.reason)})`);
   if (stats.error) lines.push(`<span style="color:#d62728">error: ${escapeHtml(stats.error.message)}</span>`);
+  const failed = stats.failures.length + stats.failuresDropped;
+  if (failed > 0) lines.push(`failed items: ${failed} (${stats.failures.length} kept in <code>stats.failures</code>)`);
   const bottleneck = stats.bottleneck?.stage;
   const table = htmlTable(HEADERS, stats.stages.map(row), (r) =>
     stats.stages[r]!.name === bottleneck ? "background:#fff3cd;font-weight:600" : "",

@@ -37,5 +37,7 @@ export function formatStatsTable(stats: RunStats): string {
   const header = [`pipelab run: ${stats.status} in ${seconds} s`];
   if (stats.bottleneck) header.push(`bottleneck: ${stats.bottleneck.stage} (${stats.bottleneck.reason})`);
   if (stats.error) header.push(`error: ${stats.error.message}`);
+  const failed = stats.failures.length + stats.failuresDropped;
+  if (failed > 0) header.push(`failed items: ${failed} (${stats.failures.length} kept in stats.failures)`);
   return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line)].join("\n");
 }
