@@ -12,22 +12,13 @@
  * have taken every core.
  */
 import { join } from "node:path";
-import { MessageChannel, type MessagePort, type TransferListItem } from "node:worker_threads";
+import { MessageChannel, type TransferListItem } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
-import {
-  canClone,
-  collectTransferables,
-  errorFromWire,
-  findUncloneable,
-  type FromWorker,
-  type ServeResult,
-  type ServeTask,
-  type StageWire,
-  type ToWorker,
-} from "./wire";
+import { ThreadChannel } from "./thread-channel";
+import { canClone, collectTransferables, errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire } from "./wire";
 
 /** Work per message the batch size aims at: enough to hide the ~10-20 µs a round trip costs. */
 export const BATCH_TARGET_MS = 0.5;
@@ -35,67 +26,6 @@ export const BATCH_TARGET_MS = 0.5;
 export const QUEUE_TARGET_MS = 5;
 /** The largest batch, when maxsize is 0 (unbounded). */
 const MAX_BATCH = 4096;
-
-interface DoneReply {
-  started: boolean;
-  error?: Error;
-}
-
-/** One thread as this side sees it. */
-class ThreadChannel {
-  /** Batches sent and not yet answered, oldest first, with when they were sent. */
-  readonly sent: Array<{ tasks: ExecutorTask[]; sentAt: number }> = [];
-  /** The batch being gathered. */
-  open: ExecutorTask[] = [];
-  /** Items in `sent` and `open`. */
-  load = 0;
-  alive = true;
-  readonly done: Promise<DoneReply>;
-  /** Settles when the thread has started (or failed to, or died): never rejects. */
-  readonly ready: Promise<void>;
-  /** The thread answered "ready" (or will never start). */
-  isReady = false;
-  settleReady!: () => void;
-  private settleDone!: (reply: DoneReply) => void;
-
-  /** Aborting it makes piscina terminate the thread (the way to stop one stuck in an item). */
-  readonly kill = new AbortController();
-
-  constructor(
-    readonly index: number,
-    readonly port: MessagePort,
-  ) {
-    this.done = new Promise((resolve) => (this.settleDone = resolve));
-    this.ready = new Promise((resolve) => {
-      this.settleReady = () => {
-        this.isReady = true;
-        resolve();
-      };
-    });
-  }
-
-  send(message: ToWorker, transfer?: TransferListItem[]): void {
-    this.port.postMessage(message, transfer);
-  }
-
-  /** The serve task ended after "done": onDone ran (or the thread never started). */
-  ended(result: ServeResult): void {
-    this.alive = false;
-    this.settleDone({ started: result.started, error: result.error && errorFromWire(result.error) });
-  }
-
-  /** The thread is gone; returns the tasks it held. */
-  lost(): ExecutorTask[] {
-    this.alive = false;
-    this.settleReady();
-    this.settleDone({ started: false });
-    const held = [...this.sent.flatMap((batch) => batch.tasks), ...this.open];
-    this.sent.length = 0;
-    this.open = [];
-    this.load = 0;
-    return held;
-  }
-}
 
 export class WorkerExecutor implements Executor {
   readonly timesItems = true;

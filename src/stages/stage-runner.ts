@@ -14,13 +14,14 @@ import type { BoundedBuffer } from "../buffer";
 import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
 import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope, rootOf, valueEnvelope } from "../envelope";
-import { AbortError, messageOf, StageError, TimeoutError } from "../errors";
+import { messageOf, StageError, TimeoutError } from "../errors";
 import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
 import { isThenable } from "../thenable";
-import { MAX_TIMER_MS, type Operation, type ResolvedStageOptions } from "../options";
+import type { Operation, ResolvedStageOptions } from "../options";
 import { type RunControl, whenAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
+import { decideFailure } from "./failure-policy";
 import { OutputQueue } from "./output-queue";
 import type { ReorderProgress } from "./reorder";
 import { type Task, TaskPool } from "./task";
@@ -306,7 +307,6 @@ export class StageRunner {
       }
     } catch (error) {
       // Children already written cannot be taken back: such an item is not tried again.
-      if (position > 0) task.attempts = Infinity;
       task.children = position;
       return this.failItem(task, error);
     }
@@ -409,26 +409,26 @@ export class StageRunner {
   private failItem(task: Task, error: unknown): void {
     this.clearTimer(task);
     if (this.stopped || !task.live) return;
-    const { retries, retryDelay, onError, maxFailures } = this.stage.options;
-    if (task.attempts < retries && !(error instanceof AbortError)) {
-      const delay = Math.min(MAX_TIMER_MS, retryDelay * 2 ** task.attempts++);
+    const action = decideFailure(this.stage.options, task.attempts, error, task.children === 0);
+    if (action.kind === "retry") {
+      task.attempts++;
       this.counters.retries++;
-      if (delay === 0) return this.retry(task);
+      if (action.delayMs === 0) return this.retry(task);
       task.timer = setTimeout(() => {
         task.timer = undefined;
         this.timed.delete(task);
         if (!this.stopped) this.retry(task);
-      }, delay);
+      }, action.delayMs);
       this.timed.add(task);
       return;
     }
     this.counters.errors++;
     this.settle(task);
     const wrapped = this.wrap(error, task.envelope.key);
-    if (onError === "raise") return this.control.fail(wrapped);
-    if (onError === "collect") {
+    if (action.kind === "raise") return this.control.fail(wrapped);
+    if (action.keep) {
       const index = formatKey(task.envelope.key);
-      this.counters.recordFailure({ stage: this.stage.name, index, item: task.envelope.value, error: wrapped }, maxFailures);
+      this.counters.recordFailure({ stage: this.stage.name, index, item: task.envelope.value, error: wrapped }, this.stage.options.maxFailures);
     }
     // The item leaves nothing behind but its place, for ordered() downstream.
     if (this.stage.keepPlaces) {

@@ -83,6 +83,7 @@ export class TaskPool {
     task.queued = false;
     task.live = false;
     task.startedAt = 0;
+    task.children = 0;
     this.free.push(task);
   }
 }
