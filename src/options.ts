@@ -6,8 +6,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-/** How a stage calls its function: one at a time, concurrently on the event loop, or on worker threads. */
-export type Mode = "sync" | "async" | "worker";
+/** How a stage calls its function: one at a time, concurrently on the event loop, on worker threads, or on worker processes anywhere through Redis. */
+export type Mode = "sync" | "async" | "worker" | "cluster";
 
 /**
  * A function loaded from a module instead of written inline; in worker mode each
@@ -64,6 +64,8 @@ export interface StageOptions<C extends object = {}, S = void> {
    * A thread that exceeds them dies, and its item fails.
    */
   resourceLimits?: ResourceLimits;
+  /** Cluster mode: the Redis that `pipelab worker` processes watch, e.g. "redis://127.0.0.1:6379". */
+  connection?: string;
   /** Runs once per worker before its first item; its result's keys join `ctx`. */
   onStart?: (ctx: StageContext<C>) => S | Promise<S>;
   /** Runs once per started worker when the stage ends, however it ends. */
@@ -119,6 +121,8 @@ export interface ResolvedStageOptions {
   retryDelay: number;
   maxFailures: number;
   resourceLimits: ResourceLimits | undefined;
+  /** Cluster mode: the Redis URL. */
+  connection: string | undefined;
 }
 
 export const DEFAULT_MAXSIZE = 1000;
@@ -126,7 +130,7 @@ export const DEFAULT_MAXSIZE = 1000;
 const MAX_WORKERS = 10_000;
 /** Node's timers cannot wait longer: a longer delay fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
-const MODES: readonly Mode[] = ["sync", "async", "worker"];
+const MODES: readonly Mode[] = ["sync", "async", "worker", "cluster"];
 const ON_ERROR: readonly OnError[] = ["raise", "skip", "collect"];
 const LIMITS = ["maxOldGenerationSizeMb", "maxYoungGenerationSizeMb", "codeRangeSizeMb", "stackSizeMb"];
 const KNOWN = new Set([
@@ -145,6 +149,7 @@ const KNOWN = new Set([
   "name",
   "transfer",
   "resourceLimits",
+  "connection",
 ]);
 
 /** Checks the options given to `map`, `filter`, ... and fills in defaults. */
@@ -228,6 +233,14 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     }
     if (mode !== "worker") throw new TypeError(`${operation}(): option "resourceLimits" applies to worker threads: use it with mode: "worker"`);
   }
+  const { connection } = o;
+  if (mode === "cluster") {
+    if (typeof connection !== "string" || !/^rediss?:\/\//.test(connection)) {
+      throw new TypeError(`${operation}(): cluster mode needs option "connection", a Redis URL like "redis://127.0.0.1:6379", got ${describe(connection)}`);
+    }
+  } else if (connection !== undefined) {
+    throw new TypeError(`${operation}(): option "connection" applies to mode: "cluster"`);
+  }
   return {
     mode,
     // A sync stage runs one item at a time by definition; more workers would be a lie.
@@ -245,6 +258,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     retryDelay,
     maxFailures,
     resourceLimits: limits,
+    connection,
   };
 }
 

@@ -199,7 +199,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
     const defaultName = defaultStageName(operation, resolvedFn);
     const what = `${operation}(): the stage function`;
     const wire =
-      resolved.mode === "worker"
+      resolved.mode === "worker" || resolved.mode === "cluster"
         ? {
             operation,
             fn: functionToWire(resolvedFn, what),

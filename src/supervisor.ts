@@ -10,6 +10,7 @@ import { type LiveProgress, startProgress } from "./display/progress";
 import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import type { Executor } from "./executors/executor";
+import { ClusterExecutor } from "./executors/cluster";
 import { InProcessExecutor } from "./executors/in-process";
 import { WorkerExecutor } from "./executors/worker";
 import { type SourceGate, SourcePump } from "./io/source-pump";
@@ -261,8 +262,10 @@ export class Run<T> implements AsyncIterableIterator<T> {
   }
 
   private executorFor(step: StageStep, name: string, control: RunControl, counters: StageCounters): Executor {
-    if (step.options.mode !== "worker") return new InProcessExecutor(step.fn, step.options, control.signal);
-    return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    const { mode } = step.options;
+    if (mode === "cluster") return new ClusterExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    if (mode === "worker") return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    return new InProcessExecutor(step.fn, step.options, control.signal);
   }
 
   /** The handle a part gets: its own stop signal, and the way to report. */

@@ -7,9 +7,9 @@
  * one is answered (the main thread keeps up to two in flight).
  */
 import type { MessagePort, TransferListItem } from "node:worker_threads";
-import type { Operation } from "../options";
 import { decodeContext, loadFunction } from "./function-source";
 import { isThenable } from "../thenable";
+import { shape } from "./operation-shape";
 import {
   canClone,
   collectTransferables,
@@ -163,32 +163,4 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
     return false;
   }
   return failed;
-}
-
-/** Shapes a result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */
-function shape(operation: Operation, result: unknown): unknown {
-  switch (operation) {
-    case "map":
-      return result;
-    case "filter":
-      return Boolean(result);
-    case "each":
-      return undefined;
-    case "flatMap":
-      return collect(result);
-  }
-}
-
-function collect(result: unknown): unknown[] | Promise<unknown[]> {
-  if (result !== null && typeof result === "object" && Symbol.asyncIterator in result) {
-    return (async () => {
-      const children: unknown[] = [];
-      for await (const child of result as AsyncIterable<unknown>) children.push(child);
-      return children;
-    })();
-  }
-  if (result !== null && result !== undefined && typeof (result as Iterable<unknown>)[Symbol.iterator] === "function") {
-    return Array.isArray(result) ? result : Array.from(result as Iterable<unknown>);
-  }
-  throw new TypeError(`a flatMap function must return an iterable or async iterable, got ${result === null ? "null" : typeof result}`);
 }

@@ -73,6 +73,15 @@ export interface StageStats {
   batches: number;
   /** Calls made again for failed items (option retries). */
   retries: number;
+  /** Cluster mode: each worker process that answered, with its items and busy time. */
+  remoteWorkers: RemoteWorkerStats[];
+}
+
+export interface RemoteWorkerStats {
+  host: string;
+  pid: number;
+  items: number;
+  busyMs: number;
 }
 
 /** An item that failed in a stage with onError "collect". */
@@ -101,7 +110,7 @@ export interface Bottleneck {
 }
 
 /** One flat row per stage, for tables and DataFrames. */
-export type StageRow = Omit<StageStats, "latency" | "queue"> & {
+export type StageRow = Omit<StageStats, "latency" | "queue" | "remoteWorkers"> & {
   latencyP50: number;
   latencyP90: number;
   latencyP99: number;
@@ -134,7 +143,7 @@ export class RunStats implements Displayable {
    * @example console.table((await p.run()).toRows())
    */
   toRows(): StageRow[] {
-    return this.stages.map(({ latency, queue, ...rest }) => ({
+    return this.stages.map(({ latency, queue, remoteWorkers: _remote, ...rest }) => ({
       ...rest,
       latencyP50: latency.p50,
       latencyP90: latency.p90,

@@ -5,7 +5,7 @@
  * per wait or per batch, and latency for a sample of synchronous items.
  */
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
-import type { QueueStats, StageFailure, StageStats } from "./run-stats";
+import type { QueueStats, RemoteWorkerStats, StageFailure, StageStats } from "./run-stats";
 
 export class StageCounters {
   /** Items taken from the input (place markers excluded). */
@@ -38,6 +38,17 @@ export class StageCounters {
   failuresDropped = 0;
   /** Time per item, in nanoseconds. */
   readonly latency: RecordableHistogram = createHistogram();
+
+  /** Cluster mode: items and busy time per remote worker process ("host:pid"). */
+  readonly remote = new Map<string, RemoteWorkerStats>();
+
+  recordRemote(host: string, pid: number, items: number, busyMs: number): void {
+    const key = `${host}:${pid}`;
+    const entry = this.remote.get(key) ?? { host, pid, items: 0, busyMs: 0 };
+    entry.items += items;
+    entry.busyMs += busyMs;
+    this.remote.set(key, entry);
+  }
 
   /** Keeps a failed item, or only counts it once `max` are kept. */
   recordFailure(failure: StageFailure, max: number): void {
@@ -82,5 +93,6 @@ export function stageStats(
     queue,
     batches: c.batches,
     retries: c.retries,
+    remoteWorkers: [...c.remote.values()].map((w) => ({ ...w })),
   };
 }

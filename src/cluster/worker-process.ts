@@ -1,0 +1,142 @@
+/**
+ * ClusterWorker: what `pipelab worker` runs on each machine. It watches Redis
+ * for the cluster stages of running pipelines, serves each with a BullMQ
+ * Worker (onStart once per stage, onDone when the stage goes away), runs the
+ * stage's function on every batch, and on SIGTERM finishes the batches in hand
+ * before it leaves (BullMQ hands unfinished ones to other workers).
+ */
+import { Worker } from "bullmq";
+import type IORedis from "ioredis";
+import { decodeContext, loadFunction } from "../executors/function-source";
+import { shape } from "../executors/operation-shape";
+import { errorToWire, type StageWire, type WireError } from "../executors/wire";
+import { isThenable } from "../thenable";
+import type { JobData, JobResult } from "./job";
+import { connect, connectionFromUrl, servingKey, STAGES_KEY, stageKey, WORKER_ID } from "./redis";
+
+const SELF = `${WORKER_ID.host}:${WORKER_ID.pid}`;
+
+type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
+
+export interface ClusterWorkerOptions {
+  connection: string;
+  /** Batches run at once per stage. Default 1. */
+  concurrency?: number;
+  /** Serve only these queues (default: every pipelab stage that appears). */
+  queues?: string[];
+  /** How often to look for new and finished stages (ms). Default 250. */
+  pollMs?: number;
+  log?: (line: string) => void;
+}
+
+interface Served {
+  worker: Worker<JobData, JobResult>;
+  ctx: Record<string, unknown>;
+  onDone: Fn | undefined;
+  controller: AbortController;
+}
+
+export class ClusterWorker {
+  private client: IORedis | undefined;
+  private readonly served = new Map<string, Served>();
+  private timer: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  private looking = false;
+
+  constructor(private readonly options: ClusterWorkerOptions) {}
+
+  async start(): Promise<void> {
+    this.client = await connect(this.options.connection);
+    await this.look();
+    this.timer = setInterval(() => void this.look(), this.options.pollMs ?? 250);
+  }
+
+  /** Starts serving new stages and stops serving stages whose run has ended. */
+  private async look(): Promise<void> {
+    if (this.looking || this.closing) return;
+    this.looking = true;
+    try {
+      const live = new Set(await this.client!.smembers(STAGES_KEY));
+      for (const name of live) {
+        if (this.served.has(name) || (this.options.queues && !this.options.queues.includes(name))) continue;
+        const description = await this.client!.get(stageKey(name));
+        if (description) await this.serve(name, JSON.parse(description) as StageWire);
+      }
+      for (const name of [...this.served.keys()]) if (!live.has(name)) await this.retire(name);
+    } catch (error) {
+      this.options.log?.(`pipelab worker: ${(error as Error).message}`);
+    } finally {
+      this.looking = false;
+    }
+  }
+
+  private async serve(name: string, stage: StageWire): Promise<void> {
+    const controller = new AbortController();
+    const ctx: Record<string, unknown> = { worker: WORKER_ID.pid, signal: controller.signal };
+    Object.assign(ctx, await decodeContext(stage.context));
+    const fn = (await loadFunction(stage.fn)) as Fn;
+    const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
+    const onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
+    const values = await onStart?.(ctx, ctx);
+    if (typeof values === "object" && values !== null) Object.assign(ctx, values);
+    const worker = new Worker<JobData, JobResult>(name, (job) => runBatch(stage, fn, ctx, job.data.values), {
+      connection: connectionFromUrl(this.options.connection),
+      concurrency: this.options.concurrency ?? 1,
+      // A worker that dies loses its lock soon, and another takes its job over.
+      lockDuration: 4000,
+      stalledInterval: 2000,
+      maxStalledCount: 5,
+    });
+    worker.on("error", (error) => this.options.log?.(`pipelab worker: ${name}: ${error.message}`));
+    await this.client!.sadd(servingKey(name), SELF);
+    this.served.set(name, { worker, ctx, onDone, controller });
+    this.options.log?.(`pipelab worker: serving ${stage.stage} (${name})`);
+  }
+
+  private async retire(name: string): Promise<void> {
+    const served = this.served.get(name)!;
+    this.served.delete(name);
+    served.controller.abort(new Error("the pipeline run ended"));
+    await served.worker.close(true);
+    // The run waits for this before it clears the queue's keys.
+    await this.client!.srem(servingKey(name), SELF);
+    await Promise.resolve(served.onDone?.(served.ctx, served.ctx)).catch((error: Error) => this.options.log?.(`pipelab worker: onDone failed: ${error.message}`));
+  }
+
+  /** Finishes the batches in hand, runs onDone for every stage served, and disconnects. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.timer);
+      for (const name of [...this.served.keys()]) {
+        const served = this.served.get(name)!;
+        this.served.delete(name);
+        await served.worker.close();
+        await this.client?.srem(servingKey(name), SELF).catch(() => {});
+        await Promise.resolve(served.onDone?.(served.ctx, served.ctx)).catch(() => {});
+      }
+      this.client?.disconnect();
+    })();
+    return this.closing;
+  }
+}
+
+/** Runs one batch, one item at a time, like a worker thread does (worker-entry.ts). */
+async function runBatch(stage: StageWire, fn: Fn, ctx: Record<string, unknown>, values: unknown[]): Promise<JobResult> {
+  const results: unknown[] = [];
+  let errors: Array<[number, WireError]> | undefined;
+  const started = performance.now();
+  for (let i = 0; i < values.length; i++) {
+    try {
+      let result = fn(values[i], ctx);
+      if (isThenable(result)) result = await result;
+      result = shape(stage.operation, result);
+      if (isThenable(result)) result = await result;
+      results.push(result === undefined ? null : result);
+    } catch (error) {
+      results.push(null);
+      (errors ??= []).push([i, errorToWire(error)]);
+      if (!stage.continueOnError) break;
+    }
+  }
+  return { values: results, ...(errors ? { errors } : {}), busyMs: performance.now() - started, ...WORKER_ID };
+}
