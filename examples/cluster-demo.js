@@ -10,8 +10,10 @@ async function main() {
     process.exitCode = 1;
     return;
   }
+  // The secret the workers check every stage's signature with (here: made up for this demo).
+  const secret = require("node:crypto").randomBytes(24).toString("hex");
   const redis = await startRedis();
-  const workers = await startWorkers(redis.url, 3, 2);
+  const workers = await startWorkers(redis.url, 3, { concurrency: 2, secret });
   console.log(`Redis at ${redis.url}, 3 workers: ${workers.map((w) => w.pid).join(", ")}\n`);
   try {
     const p = range(2, 60_000)
@@ -20,7 +22,7 @@ async function main() {
           for (let d = 2; d * d <= n; d++) if (n % d === 0) return null;
           return n;
         },
-        { mode: "cluster", connection: redis.url, name: "prime?" },
+        { mode: "cluster", connection: redis.url, secret, name: "prime?" },
       )
       .filter((n) => n !== null, { name: "keep primes" });
     const primes = await p.toArray({ progress: false });

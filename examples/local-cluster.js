@@ -46,11 +46,20 @@ async function startRedis() {
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
 }
 
-/** Starts `pipelab worker` processes and waits until each is watching Redis. */
-async function startWorkers(url, count, concurrency = 1) {
+/**
+ * Starts `pipelab worker` processes and waits until each is watching Redis.
+ * `secret` goes to them through PIPELAB_CLUSTER_SECRET; `args` are extra command-line options.
+ */
+async function startWorkers(url, count, { concurrency, secret, args = [] } = {}) {
   const workers = [];
+  const env = { ...process.env };
+  delete env.PIPELAB_CLUSTER_SECRET;
+  if (secret) env.PIPELAB_CLUSTER_SECRET = secret;
   for (let i = 0; i < count; i++) {
-    const child = spawn(process.execPath, [PIPELAB, "worker", "--connection", url, "--concurrency", String(concurrency)], { stdio: ["ignore", "pipe", "inherit"] });
+    const options = concurrency ? ["--concurrency", String(concurrency)] : [];
+    const child = spawn(process.execPath, [PIPELAB, "worker", "--connection", url, ...options, ...args], { stdio: ["ignore", "pipe", "inherit"], env });
+    child.output = "";
+    child.stdout.on("data", (d) => (child.output += d));
     workers.push(child);
   }
   await Promise.all(workers.map((child) => waitForLine(child, /waiting for cluster stages/, "pipelab worker")));

@@ -66,6 +66,12 @@ export interface StageOptions<C extends object = {}, S = void> {
   resourceLimits?: ResourceLimits;
   /** Cluster mode: the Redis that `pipelab worker` processes watch, e.g. "redis://127.0.0.1:6379". */
   connection?: string;
+  /**
+   * Cluster mode: the secret shared with the workers, which sign-checks every stage before running
+   * its code. Default: the environment variable PIPELAB_CLUSTER_SECRET. Without one, only
+   * `{ module, export }` functions can run, from the workers' own `--modules` directory.
+   */
+  secret?: string;
   /** Runs once per worker before its first item; its result's keys join `ctx`. */
   onStart?: (ctx: StageContext<C>) => S | Promise<S>;
   /** Runs once per started worker when the stage ends, however it ends. */
@@ -123,6 +129,8 @@ export interface ResolvedStageOptions {
   resourceLimits: ResourceLimits | undefined;
   /** Cluster mode: the Redis URL. */
   connection: string | undefined;
+  /** Cluster mode: the signing secret (never shown or sent). */
+  secret: string | undefined;
 }
 
 export const DEFAULT_MAXSIZE = 1000;
@@ -150,6 +158,7 @@ const KNOWN = new Set([
   "transfer",
   "resourceLimits",
   "connection",
+  "secret",
 ]);
 
 /** Checks the options given to `map`, `filter`, ... and fills in defaults. */
@@ -241,6 +250,10 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   } else if (connection !== undefined) {
     throw new TypeError(`${operation}(): option "connection" applies to mode: "cluster"`);
   }
+  if (o.secret !== undefined && (typeof o.secret !== "string" || o.secret.length < 16 || mode !== "cluster")) {
+    throw new TypeError(`${operation}(): option "secret" must be a string of at least 16 characters, for mode: "cluster"`);
+  }
+  const secret = mode === "cluster" ? (o.secret ?? (process.env.PIPELAB_CLUSTER_SECRET || undefined)) : undefined;
   return {
     mode,
     // A sync stage runs one item at a time by definition; more workers would be a lie.
@@ -259,11 +272,12 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     maxFailures,
     resourceLimits: limits,
     connection,
+    secret,
   };
 }
 
 /** Checks a stage's function: a function, or `{ module, export }` resolved against the working directory. */
-export function resolveStageFunction(operation: Operation, fn: unknown): StageFunction | ResolvedModuleFunction {
+export function resolveStageFunction(operation: Operation, fn: unknown, mode?: Mode): StageFunction | ResolvedModuleFunction {
   if (typeof fn === "function") return fn as StageFunction;
   if (typeof fn === "object" && fn !== null && typeof (fn as ModuleFunction).module === "string") {
     const spec = fn as ModuleFunction;
@@ -271,6 +285,8 @@ export function resolveStageFunction(operation: Operation, fn: unknown): StageFu
     if (typeof exportName !== "string" || exportName.length === 0) {
       throw new TypeError(`${operation}(): "export" of a module function must be a non-empty string, got ${describe(exportName)}`);
     }
+    // A cluster worker resolves the module on its own disk (inside its --modules directory), not this one's.
+    if (mode === "cluster") return { module: spec.module, export: exportName };
     return { module: resolveModule(spec.module), export: exportName };
   }
   throw new TypeError(`${operation}(): expected a function or { module, export }, got ${describe(fn)}`);

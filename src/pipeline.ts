@@ -5,7 +5,8 @@
  */
 import { basename } from "node:path";
 import type { DataFrame } from "danfojs-node";
-import { encodeContext, functionToWire } from "./executors/function-source";
+import { contextFunctionWires, encodeContext, functionToWire } from "./executors/function-source";
+import type { StageWire } from "./executors/wire";
 import { CsvEncoder } from "./io/csv-encoder";
 import { collectDataFrame } from "./io/dataframe-sink";
 import {
@@ -194,8 +195,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 
   private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<unknown> {
-    const resolvedFn = resolveStageFunction(operation, fn);
     const resolved = resolveStageOptions(operation, options);
+    const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
     const defaultName = defaultStageName(operation, resolvedFn);
     const what = `${operation}(): the stage function`;
     const wire =
@@ -208,14 +209,28 @@ export class Pipeline<T> implements AsyncIterable<T> {
             context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
             transfer: resolved.transfer,
             continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
+            ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
           }
         : undefined;
+    if (wire && resolved.mode === "cluster" && !resolved.secret) refuseUnsignedSource(operation, wire);
     const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
     return this.with(step);
   }
 
   private with(step: Step): Pipeline<never> {
     return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
+  }
+}
+
+/** Without a shared secret, cluster workers run module functions only: say so before anything is sent. */
+function refuseUnsignedSource(operation: Operation, wire: Omit<StageWire, "stage">): void {
+  const wires = [wire.fn, wire.onStart, wire.onDone, ...contextFunctionWires(wire.context)];
+  if (wires.some((w) => w?.kind === "source")) {
+    throw new TypeError(
+      `${operation}(): cluster mode runs inline functions only when the stage is signed with a secret the workers share: ` +
+        'set PIPELAB_CLUSTER_SECRET (or the "secret" option, and --secret-file for the workers), ' +
+        "or give the function as { module, export } from the workers' --modules directory",
+    );
   }
 }
 

@@ -52,5 +52,8 @@ export async function connect(url: string, timeoutMs = 3000): Promise<IORedis> {
 /** The worker processes serving the queue `name` ("host:pid"); each leaves it once it let go of the queue. */
 export const servingKey = (name: string) => `pipelab:serving:${name}`;
 
+/** Refusals of the queue `name` by workers that would not run its stage (a list of messages). */
+export const refusalsKey = (name: string) => `pipelab:refusals:${name}`;
+
 /** Who answered a job, for the statistics. */
 export const WORKER_ID = { host: hostname(), pid: process.pid };

@@ -12,7 +12,9 @@ import { shape } from "../executors/operation-shape";
 import { errorToWire, type StageWire, type WireError } from "../executors/wire";
 import { isThenable } from "../thenable";
 import type { JobData, JobResult } from "./job";
-import { connect, connectionFromUrl, servingKey, STAGES_KEY, stageKey, WORKER_ID } from "./redis";
+import { vetStageFunctions } from "./function-vetting";
+import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey, WORKER_ID } from "./redis";
+import { type PublishedStage, verifyStage } from "./stage-signature";
 
 const SELF = `${WORKER_ID.host}:${WORKER_ID.pid}`;
 
@@ -20,7 +22,11 @@ type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
 
 export interface ClusterWorkerOptions {
   connection: string;
-  /** Batches run at once per stage. Default 1. */
+  /** The secret signed stages are checked with (see stage-signature.ts). */
+  secret?: string;
+  /** Module functions load only from inside this directory; with no secret, nothing else runs. */
+  modulesDir?: string;
+  /** Batches run at once per stage. Default: the stage's `workers`. */
   concurrency?: number;
   /** Serve only these queues (default: every pipelab stage that appears). */
   queues?: string[];
@@ -39,6 +45,10 @@ interface Served {
 export class ClusterWorker {
   private client: IORedis | undefined;
   private readonly served = new Map<string, Served>();
+  /** Queues whose stage this worker would not run: not looked at again. */
+  private readonly refused = new Set<string>();
+  /** How many stages this worker refused, for its exit line. */
+  refusals = 0;
   private timer: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   private looking = false;
@@ -58,16 +68,41 @@ export class ClusterWorker {
     try {
       const live = new Set(await this.client!.smembers(STAGES_KEY));
       for (const name of live) {
-        if (this.served.has(name) || (this.options.queues && !this.options.queues.includes(name))) continue;
+        if (this.served.has(name) || this.refused.has(name) || (this.options.queues && !this.options.queues.includes(name))) continue;
         const description = await this.client!.get(stageKey(name));
-        if (description) await this.serve(name, JSON.parse(description) as StageWire);
+        if (description) await this.admit(name, description);
       }
       for (const name of [...this.served.keys()]) if (!live.has(name)) await this.retire(name);
+      for (const name of this.refused) if (!live.has(name)) this.refused.delete(name);
     } catch (error) {
       this.options.log?.(`pipelab worker: ${(error as Error).message}`);
     } finally {
       this.looking = false;
     }
+  }
+
+  /** Checks a published stage before anything of it is compiled or loaded, then serves it or refuses it. */
+  private async admit(name: string, description: string): Promise<void> {
+    let published: PublishedStage;
+    try {
+      published = JSON.parse(description) as PublishedStage;
+    } catch {
+      return this.refuse(name, "?", "its definition is not readable");
+    }
+    const verdict = verifyStage(name, published, this.options.secret);
+    if (!verdict.ok) return this.refuse(name, stageNameOf(published), verdict.reason);
+    const problem = vetStageFunctions(verdict.stage, verdict.signed, this.options.modulesDir);
+    if (problem) return this.refuse(name, verdict.stage.stage, problem);
+    await this.serve(name, verdict.stage);
+  }
+
+  /** Logs the refusal, counts it, and tells the run (which fails with this message). */
+  private async refuse(name: string, stage: string, reason: string): Promise<void> {
+    this.refused.add(name);
+    this.refusals++;
+    const message = `worker ${SELF} refused stage "${stage}" of run ${name}: ${reason}`;
+    this.options.log?.(`pipelab worker: ${message}`);
+    await this.client!.rpush(refusalsKey(name), message);
   }
 
   private async serve(name: string, stage: StageWire): Promise<void> {
@@ -81,7 +116,7 @@ export class ClusterWorker {
     if (typeof values === "object" && values !== null) Object.assign(ctx, values);
     const worker = new Worker<JobData, JobResult>(name, (job) => runBatch(stage, fn, ctx, job.data.values), {
       connection: connectionFromUrl(this.options.connection),
-      concurrency: this.options.concurrency ?? 1,
+      concurrency: this.options.concurrency ?? stage.concurrency ?? 1,
       // A worker that dies loses its lock soon, and another takes its job over.
       lockDuration: 4000,
       stalledInterval: 2000,
@@ -139,4 +174,13 @@ async function runBatch(stage: StageWire, fn: Fn, ctx: Record<string, unknown>, 
     }
   }
   return { values: results, ...(errors ? { errors } : {}), busyMs: performance.now() - started, ...WORKER_ID };
+}
+
+/** The stage's name for a log line, read without trusting the payload. */
+function stageNameOf(published: PublishedStage): string {
+  try {
+    return String((JSON.parse(published.payload) as { stage: { stage: unknown } }).stage.stage);
+  } catch {
+    return "?";
+  }
 }

@@ -12,7 +12,8 @@ import { randomBytes } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
 import type IORedis from "ioredis";
 import type { JobData, JobResult } from "../cluster/job";
-import { connect, connectionFromUrl, servingKey, STAGES_KEY, stageKey } from "../cluster/redis";
+import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey } from "../cluster/redis";
+import { publishStage } from "../cluster/stage-signature";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, type ResultSink, STOP_GRACE_MS } from "./executor";
@@ -22,6 +23,7 @@ import { errorFromWire, type StageWire } from "./wire";
 const BATCH_ITEMS = 200;
 /** Items in flight when the stage's maxsize is 0 (unbounded). */
 const UNBOUNDED_IN_FLIGHT = 10_000;
+const REFUSAL_POLL_MS = 200;
 
 export class ClusterExecutor implements Executor {
   readonly timesItems = true;
@@ -39,6 +41,7 @@ export class ClusterExecutor implements Executor {
   private inFlight = 0;
   private readonly limit: number;
   private readonly abandoned = new Set<ExecutorTask>();
+  private refusalWatch: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly wire: StageWire,
@@ -61,8 +64,18 @@ export class ClusterExecutor implements Executor {
     this.events.on("failed", ({ jobId, failedReason }) => this.lost(jobId, failedReason));
     // Events are read from "now": listen before the first job can finish.
     await this.events.waitUntilReady();
-    await this.client.set(stageKey(this.queueName), JSON.stringify(this.wire));
+    await this.client.set(stageKey(this.queueName), JSON.stringify(publishStage(this.queueName, this.wire, this.options.secret)));
     await this.client.sadd(STAGES_KEY, this.queueName);
+    // A worker that will not run this stage (bad signature, code outside its --modules) says so here.
+    this.refusalWatch = setInterval(() => void this.checkRefusals(), REFUSAL_POLL_MS);
+    this.refusalWatch.unref();
+  }
+
+  private async checkRefusals(): Promise<void> {
+    const refusal = await this.client?.lindex(refusalsKey(this.queueName), 0).catch(() => null);
+    if (!refusal) return;
+    clearInterval(this.refusalWatch);
+    this.sink.failStage(new Error(`a cluster worker refused the stage: ${refusal}`));
   }
 
   hasRoom(): boolean {
@@ -145,6 +158,7 @@ export class ClusterExecutor implements Executor {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.refusalWatch);
     const client = this.client;
     if (!client) return;
     // Workers stop serving the queue once it leaves the set; when they have let go (or a grace
@@ -160,7 +174,7 @@ export class ClusterExecutor implements Executor {
     await this.events?.close();
     await this.queue?.close();
     const left = await client.keys(`bull:${this.queueName}:*`).catch(() => [] as string[]);
-    await client.del(servingKey(this.queueName), ...left).catch(() => {});
+    await client.del(servingKey(this.queueName), refusalsKey(this.queueName), ...left).catch(() => {});
     client.disconnect();
   }
 }

@@ -150,3 +150,16 @@ function compile(source: string): Function {
   }
   throw new SyntaxError(`cannot compile the function's source in the worker thread: ${(firstError as Error)?.message}\n${source}`);
 }
+
+/** Every function wire inside an encoded `context`, so a cluster worker can vet them before loading any. */
+export function contextFunctionWires(value: unknown, found: FunctionWire[] = [], seen = new Set<object>()): FunctionWire[] {
+  if (typeof value !== "object" || value === null || seen.has(value)) return found;
+  seen.add(value);
+  const wire = (value as Record<string, unknown>)[FUNCTION_MARK] as FunctionWire | undefined;
+  if (wire !== undefined) {
+    found.push(wire);
+    return found;
+  }
+  for (const item of Object.values(value)) contextFunctionWires(item, found, seen);
+  return found;
+}

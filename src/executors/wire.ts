@@ -21,6 +21,8 @@ export interface StageWire {
   transfer: boolean;
   /** A failed item does not end the batch (onError "skip"/"collect", or retries): answer every item. */
   continueOnError: boolean;
+  /** Cluster mode: batches each worker process runs at once (the stage's `workers`). */
+  concurrency?: number;
 }
 
 export interface ServeTask {
