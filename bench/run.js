@@ -257,7 +257,7 @@ async function main() {
   const only = process.argv[2];
   const io = require("./io");
   const helpers = { median, timed, row, rows };
-  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame, csvImport: io.csvImport };
+  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame, csvImport: io.csvImport, cluster: require("./cluster").cluster };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
     console.error(`${name}...`);

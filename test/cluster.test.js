@@ -49,6 +49,7 @@ test("results equal the sequential ones, in order, through 3 worker processes; e
   assert.equal(stage.mode, "cluster");
   assert.equal(stage.remoteWorkers.reduce((sum, w) => sum + w.items, 0), 5000);
   assert.ok(stage.remoteWorkers.every((w) => typeof w.host === "string" && w.pid > 0));
+  for (const w of stage.remoteWorkers) assert.match(String(p.stats()), new RegExp(`${w.host}:${w.pid} \\(`), "the table names each remote worker");
   assert.deepEqual(await leftovers(), []);
 });
 

@@ -62,5 +62,9 @@ export function statsHtml(stats: RunStats): string {
   const table = htmlTable(HEADERS, stats.stages.map(row), (r) =>
     stats.stages[r]!.name === bottleneck ? "background:#fff3cd;font-weight:600" : "",
   );
-  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}</div>`;
+  const remote = stats.stages
+    .filter((stage) => stage.remoteWorkers.length > 0)
+    .map((stage) => `<div><b>${escapeHtml(stage.name)}</b> ran on: ${stage.remoteWorkers.map((w) => escapeHtml(`${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`)).join(", ")}</div>`)
+    .join("");
+  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}</div>`;
 }

@@ -19,8 +19,12 @@ import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, type ResultSink, STOP_GRACE_MS } from "./executor";
 import { errorFromWire, type StageWire } from "./wire";
 
-/** Items per job: enough to make a Redis round trip worth it. */
-const BATCH_ITEMS = 200;
+/** The most items per job; fast items fill it, so a Redis round trip carries many. */
+const MAX_BATCH = 500;
+/** Items per job before the function's time is known. */
+const FIRST_BATCH = 32;
+/** Work per job aimed at (ms): slow items go in small jobs, so they spread over the workers. */
+const JOB_TARGET_MS = 20;
 /** Items in flight when the stage's maxsize is 0 (unbounded). */
 const UNBOUNDED_IN_FLIGHT = 10_000;
 const REFUSAL_POLL_MS = 200;
@@ -41,6 +45,9 @@ export class ClusterExecutor implements Executor {
   private inFlight = 0;
   private readonly limit: number;
   private readonly abandoned = new Set<ExecutorTask>();
+  /** Items per job, sized from the function's measured time per item. */
+  private batchSize = FIRST_BATCH;
+  private perItemMs: number | undefined;
   private refusalWatch: NodeJS.Timeout | undefined;
 
   constructor(
@@ -89,7 +96,7 @@ export class ClusterExecutor implements Executor {
   call(task: ExecutorTask): typeof DEFERRED {
     this.open.push(task);
     this.inFlight++;
-    if (this.open.length >= Math.min(BATCH_ITEMS, this.limit)) this.flush();
+    if (this.open.length >= Math.min(this.batchSize, this.limit)) this.flush();
     return DEFERRED;
   }
 
@@ -129,6 +136,9 @@ export class ClusterExecutor implements Executor {
       for (const task of tasks) this.sink.fail(task, new Error(`an unreadable answer came back from a worker: ${(error as Error).message}`));
       return;
     }
+    const perItemMs = result.busyMs / tasks.length;
+    this.perItemMs = this.perItemMs === undefined ? perItemMs : 0.7 * this.perItemMs + 0.3 * perItemMs;
+    this.batchSize = Math.max(1, Math.min(MAX_BATCH, this.perItemMs > 0 ? Math.floor(JOB_TARGET_MS / this.perItemMs) : MAX_BATCH));
     this.counters.busyMs += result.busyMs;
     this.counters.latency.record(Math.max(1, Math.round((result.busyMs / tasks.length) * 1e6)));
     this.counters.recordRemote(result.host, result.pid, tasks.length, result.busyMs);

@@ -39,5 +39,8 @@ export function formatStatsTable(stats: RunStats): string {
   if (stats.error) header.push(`error: ${stats.error.message}`);
   const failed = stats.failures.length + stats.failuresDropped;
   if (failed > 0) header.push(`failed items: ${failed} (${stats.failures.length} kept in stats.failures)`);
-  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line)].join("\n");
+  const remote = stats.stages
+    .filter((stage) => stage.remoteWorkers.length > 0)
+    .map((stage) => `${stage.name} ran on: ${stage.remoteWorkers.map((w) => `${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`).join(", ")}`);
+  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote].join("\n");
 }
