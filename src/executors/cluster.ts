@@ -17,7 +17,8 @@ import { publishStage } from "../cluster/stage-signature";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, type ResultSink, STOP_GRACE_MS } from "./executor";
-import { errorFromWire, type StageWire } from "./wire";
+import { deliverAnswers } from "./batch-answers";
+import type { StageWire } from "./wire";
 
 /** The most items per job; fast items fill it, so a Redis round trip carries many. */
 const MAX_BATCH = 500;
@@ -142,15 +143,7 @@ export class ClusterExecutor implements Executor {
     this.counters.busyMs += result.busyMs;
     this.counters.latency.record(Math.max(1, Math.round((result.busyMs / tasks.length) * 1e6)));
     this.counters.recordRemote(result.host, result.pid, tasks.length, result.busyMs);
-    const failed = new Map(result.errors ?? []);
-    const answered = this.wire.continueOnError || !result.errors ? tasks.length : result.errors[0]![0] + 1;
-    for (let i = 0; i < answered; i++) {
-      const task = tasks[i]!;
-      if (this.abandoned.delete(task)) continue;
-      const error = failed.get(i);
-      if (error) this.sink.fail(task, errorFromWire(error));
-      else this.sink.complete(task, result.values[i]);
-    }
+    deliverAnswers(tasks, result.values, result.errors, this.wire.continueOnError, this.abandoned, this.sink);
   }
 
   /** BullMQ gave up on a job (a worker crashed on it too often). */
@@ -183,8 +176,20 @@ export class ClusterExecutor implements Executor {
     await this.queue?.obliterate({ force: true }).catch(() => {});
     await this.events?.close();
     await this.queue?.close();
-    const left = await client.keys(`bull:${this.queueName}:*`).catch(() => [] as string[]);
+    const left = await keysMatching(client, `bull:${this.queueName}:*`).catch(() => [] as string[]);
     await client.del(servingKey(this.queueName), refusalsKey(this.queueName), ...left).catch(() => {});
     client.disconnect();
   }
+}
+
+/** Keys matching `pattern`, by SCAN: KEYS would block a busy Redis. */
+async function keysMatching(client: IORedis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    found.push(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+  return found;
 }

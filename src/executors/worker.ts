@@ -17,6 +17,7 @@ import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
+import { deliverAnswers } from "./batch-answers";
 import { ThreadChannel } from "./thread-channel";
 import { canClone, collectTransferables, errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire } from "./wire";
 
@@ -125,21 +126,7 @@ export class WorkerExecutor implements Executor {
     this.counters.busyMs += message.busyMs;
     this.counters.latency.record(Math.max(1, Math.round(perItemMs * 1e6)));
     this.counters.roundTripMs += performance.now() - sent.sentAt;
-    const errors = message.errors;
-    if (!errors && this.abandoned.size === 0) {
-      for (let i = 0; i < batch.length; i++) this.sink.complete(batch[i]!, message.values[i]);
-      return;
-    }
-    // Unless the stage carries on, a batch stops at its first error: the items after it were not run.
-    const failed = new Map(errors);
-    const answered = this.carryOn || !errors ? batch.length : errors[0]![0] + 1;
-    for (let i = 0; i < answered; i++) {
-      const task = batch[i]!;
-      if (this.abandoned.delete(task)) continue;
-      const error = failed.get(i);
-      if (error) this.sink.fail(task, errorFromWire(error));
-      else this.sink.complete(task, message.values[i]);
-    }
+    deliverAnswers(batch, message.values, message.errors, this.carryOn, this.abandoned, this.sink);
   }
 
   /** Sizes batches from the function's measured time per item. */
