@@ -7,6 +7,7 @@ import { createReadStream, type ReadStream } from "node:fs";
 import { type CsvError, type Options, type Parser, parse } from "csv-parse";
 import { describe } from "../options";
 import { from, type Pipeline } from "../pipeline";
+import { checkColumnNames, checkDelimiter, checkPath } from "./export-options";
 import { StreamRecords } from "./stream-records";
 
 /** How one column's text becomes a value. */
@@ -49,12 +50,8 @@ function settingsOf(options: unknown): Settings {
   }
   const { header = true, columns, delimiter = ",", cast = false, encoding = "utf8" } = options as CsvSourceOptions;
   if (typeof header !== "boolean") throw new TypeError(`${WHO}: option "header" must be a boolean, got ${describe(header)}`);
-  if (columns !== undefined && (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string" && c !== ""))) {
-    throw new TypeError(`${WHO}: option "columns" must be a non-empty array of column names, got ${describe(columns)}`);
-  }
-  if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw new TypeError(`${WHO}: option "delimiter" must be one character other than a quote or a line break, got ${describe(delimiter)}`);
-  }
+  if (columns !== undefined) checkColumnNames(WHO, columns);
+  checkDelimiter(WHO, delimiter);
   if (typeof cast === "object" && cast !== null) {
     for (const [column, how] of Object.entries(cast)) {
       if (typeof how !== "function" && how !== "number" && how !== "string" && how !== "boolean") {
@@ -124,7 +121,7 @@ export function fromCSV(path: string, options: CsvSourceOptions & { header: fals
 export function fromCSV(path: string, options?: CsvSourceOptions & { cast?: false }): Pipeline<Record<string, string>>;
 export function fromCSV<T extends object = Record<string, unknown>>(path: string, options?: CsvSourceOptions): Pipeline<T>;
 export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unknown> {
-  if (typeof path !== "string" || path === "") throw new TypeError(`${WHO}: path must be a non-empty string, got ${describe(path)}`);
+  checkPath(WHO, path);
   const settings = settingsOf(options);
   const { cast } = settings;
   const named = settings.header || settings.columns !== undefined;

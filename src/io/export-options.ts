@@ -1,6 +1,7 @@
 /**
  * The options of the result sinks (toDataFrame, toCSV, toJSONL), checked in
  * one place: the run's own options (signal, progress) pass through to the run.
+ * The file sources reuse the path, column and delimiter checks.
  */
 import { describe } from "../options";
 import type { RunOptions } from "../supervisor";
@@ -50,10 +51,25 @@ function split<T extends RunOptions>(who: string, options: unknown, known: reado
   return { run, own: own as Partial<T> };
 }
 
-function checkColumnList(who: string, columns: unknown): string[] {
+/** A non-empty array of non-empty column names (shared with fromCSV). */
+export function checkColumnNames(who: string, columns: unknown): string[] {
   if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string" && c !== "")) {
     throw new TypeError(`${who}: option "columns" must be a non-empty array of column names, got ${describe(columns)}`);
   }
+  return columns as string[];
+}
+
+/** One CSV field separator character (shared with fromCSV). */
+export function checkDelimiter(who: string, delimiter: unknown): string {
+  if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
+    throw new TypeError(`${who}: option "delimiter" must be one character other than a quote or a line break, got ${describe(delimiter)}`);
+  }
+  return delimiter;
+}
+
+/** Columns a sink writes: named once each. */
+function checkColumnList(who: string, value: unknown): string[] {
+  const columns = checkColumnNames(who, value);
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
   if (duplicate !== undefined) throw new TypeError(`${who}: option "columns" names "${duplicate}" twice`);
   return columns as string[];
@@ -93,9 +109,7 @@ export function csvOptions(options: unknown): CsvSettings {
   const who = "toCSV()";
   const { run, own } = split<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);
   const { columns, delimiter = ",", header = true } = own;
-  if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
-    throw new TypeError(`${who}: option "delimiter" must be one character other than a quote or a line break, got ${describe(delimiter)}`);
-  }
+  checkDelimiter(who, delimiter);
   if (typeof header !== "boolean") throw new TypeError(`${who}: option "header" must be a boolean, got ${describe(header)}`);
   return {
     run,

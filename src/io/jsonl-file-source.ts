@@ -5,6 +5,7 @@
 import { createReadStream, type ReadStream } from "node:fs";
 import { describe } from "../options";
 import { from, type Pipeline } from "../pipeline";
+import { checkPath } from "./export-options";
 import { StreamRecords } from "./stream-records";
 
 const WHO = "fromJSONL()";
@@ -61,7 +62,7 @@ class JsonlRecords extends StreamRecords {
  * @example await fromJSONL("events.jsonl").filter((e) => e.level === "error").toArray()
  */
 export function fromJSONL<T = unknown>(path: string, options: { encoding?: BufferEncoding } = {}): Pipeline<T> {
-  if (typeof path !== "string" || path === "") throw new TypeError(`${WHO}: path must be a non-empty string, got ${describe(path)}`);
+  checkPath(WHO, path);
   if (typeof options !== "object" || options === null) throw new TypeError(`${WHO}: options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(options)) if (key !== "encoding") throw new TypeError(`${WHO}: unknown option "${key}" (known: encoding)`);
   const { encoding = "utf8" } = options;
