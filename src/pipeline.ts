@@ -42,7 +42,11 @@ export type StageFn<T, R, C, W> = (item: T, ctx: StageContext<C, W>) => R;
 /** What a flatMap function may return. */
 export type Expansion<U> = Iterable<U> | AsyncIterable<U>;
 
-export class Pipeline<T> implements AsyncIterable<T> {
+/**
+ * A pipeline of items of type `T`. `Failed` is what an item that a stage failed on
+ * can be (the union of its stages' input types): the type of `stats().failures[i].item`.
+ */
+export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   /** The latest run of this pipeline object, for stats(). Not part of what the pipeline describes. */
   private latest: Run<T> | undefined;
 
@@ -55,8 +59,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * @example from(urls).map(fetchJson, { workers: 16 })                         // 16 requests in flight
    * @example from(rows).map((r, ctx) => r.v * ctx.k, { mode: "worker", workers: 4, context: { k: 3 } })
    */
-  map<U, C extends object = {}, W = void>(fn: StageFn<T, U | PromiseLike<U>, C, W>, options?: StageOptions<C, W>): Pipeline<U>;
-  map<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U>;
+  map<U, C extends object = {}, W = void>(fn: StageFn<T, U | PromiseLike<U>, C, W>, options?: StageOptions<C, W>): Pipeline<U, Failed | T>;
+  map<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U, Failed | T>;
   map(fn: unknown, options?: unknown): Pipeline<unknown> {
     return this.stage("map", fn, options);
   }
@@ -68,8 +72,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
   flatMap<U, C extends object = {}, W = void>(
     fn: StageFn<T, Expansion<U> | PromiseLike<Expansion<U>>, C, W>,
     options?: StageOptions<C, W>,
-  ): Pipeline<U>;
-  flatMap<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U>;
+  ): Pipeline<U, Failed | T>;
+  flatMap<U = unknown, C extends object = {}, W = void>(fn: ModuleFunction, options?: StageOptions<C, W>): Pipeline<U, Failed | T>;
   flatMap(fn: unknown, options?: unknown): Pipeline<unknown> {
     return this.stage("flatMap", fn, options);
   }
@@ -78,8 +82,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * Keeps the items for which `fn` is truthy (`fn` may be async).
    * @example range(10).filter((x) => x % 2 === 0)                           // 0, 2, 4, 6, 8
    */
-  filter<S extends T, C extends object = {}, W = void>(fn: (item: T, ctx: StageContext<C, W>) => item is S, options?: StageOptions<C, W>): Pipeline<S>;
-  filter<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<T>;
+  filter<S extends T, C extends object = {}, W = void>(fn: (item: T, ctx: StageContext<C, W>) => item is S, options?: StageOptions<C, W>): Pipeline<S, Failed | T>;
+  filter<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<T, Failed | T>;
   filter(fn: unknown, options?: unknown): Pipeline<unknown> {
     return this.stage("filter", fn, options);
   }
@@ -88,15 +92,15 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * Runs `fn` for its side effect; the stage emits nothing.
    * @example await from(rows).each((row) => db.insert(row), { workers: 8 }).run()
    */
-  each<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<never> {
-    return this.stage("each", fn, options) as Pipeline<never>;
+  each<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<never, Failed | T> {
+    return this.stage("each", fn, options);
   }
 
   /**
    * Restores source order after unordered stages; a flatMap's children take their parent's place.
    * @example from(urls).map(fetchPage, { workers: 8, ordered: false }).ordered()
    */
-  ordered(): Pipeline<T> {
+  ordered(): Pipeline<T, Failed> {
     return this.with({ type: "ordered" });
   }
 
@@ -104,7 +108,7 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * The first `count` items; then the whole run shuts down.
    * @example await from(naturals()).map(slowSquare).take(5).toArray()
    */
-  take(count: number): Pipeline<T> {
+  take(count: number): Pipeline<T, Failed> {
     if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
       throw new RangeError(`take(): count must be a non-negative integer, got ${describe(count)}`);
     }
@@ -120,11 +124,16 @@ export class Pipeline<T> implements AsyncIterable<T> {
   }
 
   /**
-   * Statistics of this pipeline's latest run, finished or still going; undefined before its first run.
+   * Statistics of this pipeline's latest run, finished or still going. Before its first
+   * run there are none: that is an Error, so that after a run the result needs no check.
    * @example const rows = from(urls).map(fetchPage, { workers: 8 }); await rows.toArray(); console.log(rows.stats())
    */
-  stats(): RunStats | undefined {
-    return this.latest?.stats();
+  stats(): RunStats<Failed> {
+    if (this.latest === undefined) {
+      throw new Error("stats(): this pipeline has not run yet; run it first (await p.run(), p.toArray(), for await ...)");
+    }
+    // A failure's item is the input of the stage that failed on it: one of the types in Failed.
+    return this.latest.stats() as RunStats<Failed>;
   }
 
   private start(options: RunOptions | undefined): Run<T> {
@@ -188,13 +197,13 @@ export class Pipeline<T> implements AsyncIterable<T> {
    * Runs the pipeline for its side effects and resolves to the run's statistics.
    * @example const stats = await from(files).each(upload, { workers: 4 }).run()
    */
-  async run(options?: RunOptions): Promise<RunStats> {
+  async run(options?: RunOptions): Promise<RunStats<Failed>> {
     const run = this.start(options);
     await run.drain(() => {});
-    return run.finished();
+    return (await run.finished()) as RunStats<Failed>;
   }
 
-  private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<unknown> {
+  private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<never, never> {
     const resolved = resolveStageOptions(operation, options);
     const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
     const defaultName = defaultStageName(operation, resolvedFn);
@@ -217,7 +226,8 @@ export class Pipeline<T> implements AsyncIterable<T> {
     return this.with(step);
   }
 
-  private with(step: Step): Pipeline<never> {
+  /** A pipeline with one more step; typed by the public method that adds it. */
+  private with(step: Step): Pipeline<never, never> {
     return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
   }
 }
@@ -247,8 +257,8 @@ function defaultStageName(operation: Operation, fn: Function | { module: string;
  * @example from([1, 2, 3]).map((x) => x + 1)
  * @example from(() => fs.createReadStream("big.txt").pipe(split()))
  */
-export function from<T>(source: SourceInput<T>): Pipeline<T> {
-  return new Pipeline<T>({ source: new Source(source), steps: [] });
+export function from<T>(source: SourceInput<T>): Pipeline<T, never> {
+  return new Pipeline<T, never>({ source: new Source(source), steps: [] });
 }
 
 /**
@@ -257,7 +267,7 @@ export function from<T>(source: SourceInput<T>): Pipeline<T> {
  * @example range(3).toArray()          // [0, 1, 2]
  * @example range(10, 0, -3).toArray()  // [10, 7, 4, 1]
  */
-export function range(start: number, end?: number, step = 1): Pipeline<number> {
+export function range(start: number, end?: number, step = 1): Pipeline<number, never> {
   if (end === undefined) [start, end] = [0, start];
   for (const [name, value] of [["start", start], ["end", end], ["step", step]] as const) {
     if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`range(): ${name} must be a number, got ${describe(value)}`);
@@ -276,7 +286,9 @@ export function range(start: number, end?: number, step = 1): Pipeline<number> {
  * `ordered()` after it restores the order in which they arrived, not per pipeline.
  * @example concat(from(a), from(b)).map(normalize)
  */
-export function concat<P extends Pipeline<unknown>[]>(...pipelines: P): Pipeline<P[number] extends Pipeline<infer U> ? U : never> {
+export function concat<P extends Pipeline<unknown, unknown>[]>(
+  ...pipelines: P
+): Pipeline<P[number] extends Pipeline<infer U, unknown> ? U : never, P[number] extends Pipeline<unknown, infer F> ? F : never> {
   pipelines.forEach((p, i) => {
     if (!(p instanceof Pipeline)) throw new TypeError(`concat(): argument ${i + 1} is not a pipeline, got ${describe(p)}`);
   });

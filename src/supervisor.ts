@@ -10,9 +10,7 @@ import { type LiveProgress, startProgress } from "./display/progress";
 import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import type { Executor } from "./executors/executor";
-import { ClusterExecutor } from "./executors/cluster";
 import { InProcessExecutor } from "./executors/in-process";
-import { WorkerExecutor } from "./executors/worker";
 import { type SourceGate, SourcePump } from "./io/source-pump";
 import { cancelOnInterrupt } from "./kernel-interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
@@ -263,8 +261,16 @@ export class Run<T> implements AsyncIterableIterator<T> {
 
   private executorFor(step: StageStep, name: string, control: RunControl, counters: StageCounters): Executor {
     const { mode } = step.options;
-    if (mode === "cluster") return new ClusterExecutor({ ...step.wire!, stage: name }, step.options, counters);
-    if (mode === "worker") return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    // Loaded on first use: BullMQ and ioredis (cluster) and piscina (worker) would otherwise
+    // make up most of what `require("pipelab")` costs, and most pipelines need neither.
+    if (mode === "cluster") {
+      const { ClusterExecutor } = require("./executors/cluster") as typeof import("./executors/cluster");
+      return new ClusterExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    }
+    if (mode === "worker") {
+      const { WorkerExecutor } = require("./executors/worker") as typeof import("./executors/worker");
+      return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
+    }
     return new InProcessExecutor(step.fn, step.options, control.signal);
   }
 

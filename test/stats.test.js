@@ -123,7 +123,7 @@ describe("where the time goes", () => {
       await sleep(10);
       return x;
     });
-    assert.equal(p.stats(), undefined, "no run yet");
+    assert.throws(() => p.stats(), /stats\(\): this pipeline has not run yet/, "no run yet");
     const running = p.toArray();
     await sleep(60);
     const midway = p.stats();

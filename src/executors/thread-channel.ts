@@ -3,9 +3,9 @@
  * batches sent to it and not yet answered, the batch being gathered, and
  * whether it is ready, alive, done or to be killed.
  */
-import type { MessagePort, TransferListItem } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import type { ExecutorTask } from "./executor";
-import { errorFromWire, type ServeResult, type ToWorker } from "./wire";
+import { errorFromWire, type ServeResult, type ToWorker, type Transferable } from "./wire";
 
 export interface DoneReply {
   started: boolean;
@@ -45,7 +45,7 @@ export class ThreadChannel {
     });
   }
 
-  send(message: ToWorker, transfer?: TransferListItem[]): void {
+  send(message: ToWorker, transfer?: Transferable[]): void {
     this.port.postMessage(message, transfer);
   }
 

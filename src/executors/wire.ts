@@ -4,7 +4,7 @@
  * into a plain object without its methods and throws on functions and symbols,
  * so pipelab looks first and names what would be lost.
  */
-import { MessagePort, type TransferListItem } from "node:worker_threads";
+import { MessagePort } from "node:worker_threads";
 import type { Operation } from "../options";
 import type { FunctionWire } from "./function-source";
 
@@ -127,11 +127,18 @@ export function findUncloneable(value: unknown, path = "", seen?: Set<object>): 
 }
 
 /**
+ * What pipelab puts in a transfer list. Spelled out rather than imported as
+ * `TransferListItem`: newer @types/node no longer exports that name, and a
+ * user's project may have them.
+ */
+export type Transferable = ArrayBuffer | MessagePort;
+
+/**
  * The ArrayBuffers (also those behind typed arrays) and MessagePorts in a value,
  * for a transfer list: they move to the other thread instead of being copied,
  * and are detached here.
  */
-export function collectTransferables(value: unknown, into: Set<TransferListItem>, seen = new Set<object>()): void {
+export function collectTransferables(value: unknown, into: Set<Transferable>, seen = new Set<object>()): void {
   if (typeof value !== "object" || value === null || seen.has(value)) return;
   seen.add(value);
   // An empty buffer costs nothing to copy, and a detached one (moved away already) reads as

@@ -6,7 +6,7 @@
  * stage's life. Batches queue here, so the next one is ready when the current
  * one is answered (the main thread keeps up to two in flight).
  */
-import type { MessagePort, TransferListItem } from "node:worker_threads";
+import type { MessagePort } from "node:worker_threads";
 import { decodeContext, loadFunction } from "./function-source";
 import { isThenable } from "../thenable";
 import { shape } from "./operation-shape";
@@ -20,6 +20,7 @@ import {
   type ServeTask,
   type StageWire,
   type ToWorker,
+  type Transferable,
   type WireError,
 } from "./wire";
 
@@ -139,7 +140,7 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
   const failed = errors !== undefined && !stage.continueOnError;
   try {
     if (stage.transfer) {
-      const transfer = new Set<TransferListItem>();
+      const transfer = new Set<Transferable>();
       collectTransferables(results, transfer);
       port.postMessage(message, [...transfer]);
     } else {

@@ -12,14 +12,14 @@
  * have taken every core.
  */
 import { join } from "node:path";
-import { MessageChannel, type TransferListItem } from "node:worker_threads";
+import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
 import { deliverAnswers } from "./batch-answers";
 import { ThreadChannel } from "./thread-channel";
-import { canClone, collectTransferables, errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire } from "./wire";
+import { canClone, collectTransferables, errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire, type Transferable } from "./wire";
 
 /** Work per message the batch size aims at: enough to hide the ~10-20 µs a round trip costs. */
 export const BATCH_TARGET_MS = 0.5;
@@ -263,7 +263,7 @@ export class WorkerExecutor implements Executor {
     const values = batch.map((task) => task.envelope.value);
     try {
       if (this.wire.transfer) {
-        const transfer = new Set<TransferListItem>();
+        const transfer = new Set<Transferable>();
         collectTransferables(values, transfer);
         thread.send({ type: "items", values }, [...transfer]);
       } else {

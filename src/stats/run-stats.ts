@@ -84,13 +84,13 @@ export interface RemoteWorkerStats {
   busyMs: number;
 }
 
-/** An item that failed in a stage with onError "collect". */
-export interface StageFailure {
+/** An item that failed in a stage with onError "collect". `Item`: the stage's input type. */
+export interface StageFailure<Item = unknown> {
   stage: string;
   /** The item's position: its index in the source, `3.1` for the second child of item 3 after a flatMap. */
   index: ItemIndex;
   /** The item as the stage received it, to retry it later. */
-  item: unknown;
+  item: Item;
   /** The StageError (its cause is what the function threw). */
   error: Error;
 }
@@ -120,7 +120,8 @@ export type StageRow = Omit<StageStats, "latency" | "queue" | "remoteWorkers"> &
   queueCurrent: number;
 };
 
-export class RunStats implements Displayable {
+/** `Failed`: what a failed item can be (see Pipeline). */
+export class RunStats<Failed = unknown> implements Displayable {
   constructor(
     readonly status: RunStatus,
     /** When the run started (ms since the epoch). */
@@ -133,7 +134,7 @@ export class RunStats implements Displayable {
     /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
     readonly timeline: TimelineSample[],
     /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
-    readonly failures: StageFailure[] = [],
+    readonly failures: StageFailure<Failed>[] = [],
     /** Failed items past the stages' maxFailures: counted, not kept. */
     readonly failuresDropped = 0,
   ) {}

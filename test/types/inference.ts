@@ -7,39 +7,39 @@ type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B 
 declare function expectType<T extends true>(): void;
 
 const strings = from([1, 2]).map(String);
-expectType<Equals<typeof strings, Pipeline<string>>>();
+expectType<Equals<typeof strings, Pipeline<string, number>>>();
 
 const awaited = from([1]).map(async (x) => ({ n: x }));
-expectType<Equals<typeof awaited, Pipeline<{ n: number }>>>();
+expectType<Equals<typeof awaited, Pipeline<{ n: number }, number>>>();
 
 const expanded = range(3).flatMap(function* (x) {
   yield `${x}`;
 });
-expectType<Equals<typeof expanded, Pipeline<string>>>();
+expectType<Equals<typeof expanded, Pipeline<string, number>>>();
 
 const asyncExpanded = range(3).flatMap(async (x) => [x, x]);
-expectType<Equals<typeof asyncExpanded, Pipeline<number>>>();
+expectType<Equals<typeof asyncExpanded, Pipeline<number, number>>>();
 
 const narrowed = from<number | string>([1, "a"]).filter((x): x is string => typeof x === "string");
-expectType<Equals<typeof narrowed, Pipeline<string>>>();
+expectType<Equals<typeof narrowed, Pipeline<string, number | string>>>();
 
 const kept = range(5).filter(async (x) => x > 2, { workers: 2 });
-expectType<Equals<typeof kept, Pipeline<number>>>();
+expectType<Equals<typeof kept, Pipeline<number, number>>>();
 
 const scaled = range(3).map((x, ctx) => x * ctx.k + ctx.worker, { mode: "worker", context: { k: 2 } });
-expectType<Equals<typeof scaled, Pipeline<number>>>();
+expectType<Equals<typeof scaled, Pipeline<number, number>>>();
 
 const started = range(3).map((x, ctx) => ctx.db.has(x), { onStart: () => ({ db: new Set<number>() }) });
-expectType<Equals<typeof started, Pipeline<boolean>>>();
+expectType<Equals<typeof started, Pipeline<boolean, number>>>();
 
 const merged = concat(range(1), from(["a"]));
-expectType<Equals<typeof merged, Pipeline<number | string>>>();
+expectType<Equals<typeof merged, Pipeline<number | string, never>>>();
 
 const nothing = range(3).each(() => {});
-expectType<Equals<typeof nothing, Pipeline<never>>>();
+expectType<Equals<typeof nothing, Pipeline<never, number>>>();
 
 const fromModule = range(3).map<number>({ module: "./square.js", export: "square" }, { mode: "worker" });
-expectType<Equals<typeof fromModule, Pipeline<number>>>();
+expectType<Equals<typeof fromModule, Pipeline<number, number>>>();
 
 async function consume(): Promise<void> {
   for await (const s of strings.take(1).ordered()) s.toUpperCase();
@@ -59,6 +59,19 @@ void consume;
 range(3).map((x, ctx) => ctx.missing);
 // @ts-expect-error "thread" is not a mode
 range(3).map((x) => x, { mode: "thread" });
+
+// A failed item is one of the stages' inputs: retrying the failures needs no cast.
+async function retryFailures(urls: string[], fetchPage: (url: string) => Promise<{ ok: boolean }>): Promise<void> {
+  const p = from(urls).map(fetchPage, { onError: "collect" }).filter((page) => page.ok);
+  await p.toArray();
+  const { failures } = p.stats();
+  expectType<Equals<(typeof failures)[number]["item"], string | { ok: boolean }>>();
+  const again = from(failures.map((f) => f.item)).filter((x): x is string => typeof x === "string").map(fetchPage);
+  expectType<Equals<typeof again, Pipeline<{ ok: boolean }, string | { ok: boolean }>>>();
+  const annotated: Pipeline<{ ok: boolean }> = again;
+  void annotated;
+}
+void retryFailures;
 
 async function analyse(): Promise<void> {
   const stats = await range(3).map((x) => x).run();
