@@ -1,5 +1,5 @@
 "use strict";
-// Bench parts for results into files and DataFrames, and files into pipelines, against danfojs-node's
+// Bench parts for results into files and DataFrames, and files into pipelines, against danfojs's
 // own functions and csv-parse alone. Loaded by bench/run.js; each part gets its measuring helpers.
 const fs = require("node:fs");
 const os = require("node:os");
@@ -16,7 +16,7 @@ function tempFile(name) {
 
 /** Peak RSS (MB) of a child process running `code` with pipelab as `pipelab` and danfojs as `dfd`. */
 function peakRss(code) {
-  const danfo = code.includes("dfd.") ? 'const dfd = require("danfojs-node");' : "";
+  const danfo = code.includes("dfd.") ? 'const dfd = require("danfojs");' : "";
   const script = `const pipelab = require(${JSON.stringify(path.join(__dirname, ".."))}); ${danfo}
     (async () => { ${code} })().then(() => console.log(process.resourceUsage().maxRSS));`;
   const out = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: path.join(__dirname, "..") });
@@ -26,22 +26,23 @@ function peakRss(code) {
 
 async function csvExport({ median, timed, row, rows }) {
   const N = 1_000_000;
-  const dfd = require("danfojs-node");
+  const dfd = require("danfojs");
   const { file, done } = tempFile("out.csv");
   const ours = await median(() => timed(() => range(N).map(record).toCSV(file, { progress: false })));
   const peer = await median(() =>
     timed(async () => {
       const all = [];
       for (let i = 0; i < N; i++) all.push(record(i));
-      dfd.toCSV(new dfd.DataFrame(all), { filePath: file });
+      // danfojs (the build pipelab installs) returns the CSV text; danfojs-node would write it itself.
+      fs.writeFileSync(file, dfd.toCSV(new dfd.DataFrame(all)));
     }),
   );
-  row("1M rows { id, name, score, tags } to CSV", ours, "danfojs: new DataFrame(rows), dfd.toCSV", peer, "ms");
+  row("1M rows { id, name, score, tags } to CSV", ours, "danfojs: new DataFrame(rows), dfd.toCSV, writeFileSync", peer, "ms");
   const rec = record.toString();
   const oursRss = peakRss(`const record = ${rec}; await pipelab.range(1e6).map(record).toCSV(${JSON.stringify(file)}, { progress: false });`);
   const ours3M = peakRss(`const record = ${rec}; await pipelab.range(3e6).map(record).toCSV(${JSON.stringify(file)}, { progress: false });`);
   rows.push({ workload: "peak RSS, rows to CSV (flat memory)", ours: `${ours3M.toFixed(0)} MB for 3M rows`, peer: "the same, 1M rows", peerFigure: `${oursRss.toFixed(0)} MB`, ratio: `${(ours3M / oursRss).toFixed(2)} (3M / 1M)` });
-  const peerRss = peakRss(`const record = ${rec}; const all = []; for (let i = 0; i < 1e6; i++) all.push(record(i)); dfd.toCSV(new dfd.DataFrame(all), { filePath: ${JSON.stringify(file)} });`);
+  const peerRss = peakRss(`const record = ${rec}; const all = []; for (let i = 0; i < 1e6; i++) all.push(record(i)); require("node:fs").writeFileSync(${JSON.stringify(file)}, dfd.toCSV(new dfd.DataFrame(all)));`);
   rows.push({ workload: "peak RSS, 1M rows to CSV", ours: `${oursRss.toFixed(0)} MB`, peer: "danfojs: DataFrame, then toCSV", peerFigure: `${peerRss.toFixed(0)} MB`, ratio: `${(peerRss / oursRss).toFixed(2)} (less memory)` });
   console.error(`  peak RSS toCSV ${oursRss.toFixed(0)} MB vs danfo ${peerRss.toFixed(0)} MB`);
   done();
@@ -49,7 +50,7 @@ async function csvExport({ median, timed, row, rows }) {
 
 async function dataFrame({ median, timed, row }) {
   const N = 500_000;
-  const dfd = require("danfojs-node");
+  const dfd = require("danfojs");
   const ours = await median(() => timed(() => range(N).map(record).toDataFrame({ progress: false })));
   const peer = await median(async () => {
     // The peer gets its column arrays for free: only the DataFrame construction is timed.

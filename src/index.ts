@@ -1,3 +1,4 @@
+/// <reference path="../types/danfojs-ambient.d.ts" />
 export { Pipeline, from, range, concat } from "./pipeline";
 export { fromCSV } from "./io/csv-file-source";
 export type { CsvCast, CsvSourceOptions } from "./io/csv-file-source";

@@ -4,7 +4,7 @@
  * every consumption is a new run from the source.
  */
 import { basename } from "node:path";
-import type { DataFrame } from "danfojs-node";
+import type { DataFrame } from "danfojs";
 import { contextFunctionWires, encodeContext, functionToWire } from "./executors/function-source";
 import type { StageWire } from "./executors/wire";
 import { CsvEncoder } from "./io/csv-encoder";
@@ -159,7 +159,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the pipeline and collects its results into a danfojs-node DataFrame.
+   * Runs the pipeline and collects its results into a danfojs DataFrame.
    * Object results become columns by key (in order of first appearance, null
    * where a row lacks one); other results become one column, `value`.
    * @example const df = await from(records).map(enrich, { workers: 8 }).toDataFrame()

@@ -140,7 +140,7 @@ describe("run statistics as HTML", () => {
 });
 
 describe("DataFrame preview", () => {
-  const { DataFrame } = require("danfojs-node");
+  const { DataFrame } = require("danfojs");
 
   test("display(df) shows the shape and the first rows as HTML and text", () => {
     const sink = recordingSink();

@@ -69,7 +69,7 @@ describe("the last expression of a cell", () => {
 
   test("a DataFrame shows as a preview", () => {
     const { shown, log } = hooked();
-    const { DataFrame } = require("danfojs-node");
+    const { DataFrame } = require("danfojs");
     log(new DataFrame([{ a: 1 }, { a: 2 }]));
     assert.match(shown[0]["text/html"], /2 rows x 1 columns/);
   });

@@ -1,18 +1,26 @@
 "use strict";
-// The emitted .d.ts files must serve tslab: TypeScript 5.0, Node10 resolution
-// (which ignores package.json "exports"), CommonJS. test/types/inference.ts
-// checks that item types flow through every stage.
+// pipelab's declarations as a user's project meets them: checked with skipLibCheck false, so
+// every .d.ts that `import "pipelab"` reaches (danfojs's included) must compile. With
+// TypeScript 5.0 and Node10 resolution (how tslab checks a cell, ignoring package.json
+// "exports") and with the TypeScript that builds pipelab, both with @types/node 20; the newest
+// TypeScript and @types/node are checked in a fresh project by test/user-project.test.js.
+// test/types/inference.ts checks that item types flow through every stage; every TypeScript
+// snippet of the README must compile under --strict as written.
 const { test } = require("node:test");
 const assert = require("node:assert/strict");
+const fs = require("node:fs");
+const os = require("node:os");
 const path = require("node:path");
 
-function typeErrors(ts) {
-  const root = path.join(__dirname, "..");
-  const program = ts.createProgram([path.join(__dirname, "types", "inference.ts")], {
+const root = path.join(__dirname, "..");
+
+function typeErrors(ts, files) {
+  const program = ts.createProgram(files, {
     strict: true,
     noEmit: true,
+    skipLibCheck: false,
     target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.CommonJS,
+    module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.NodeJs,
     lib: ["lib.es2022.d.ts"],
     types: ["node"],
@@ -20,21 +28,48 @@ function typeErrors(ts) {
     baseUrl: root,
     paths: { pipelab: ["./dist/index.d.ts"] },
   });
-  // danfojs-node 1.2.0's own declarations do not check cleanly (they need esModuleInterop and
-  // @types they do not depend on); only a cell's own diagnostics reach a notebook user.
-  const ours = (d) => !d.file || !d.file.fileName.includes("node_modules/danfojs-node/");
-  return ts.getPreEmitDiagnostics(program).filter(ours).map((d) => {
-    const where = d.file ? `${path.relative(root, d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? `${path.basename(d.file.fileName)}:${d.file.getLineAndCharacterOfPosition(d.start).line + 1}` : "";
     return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, "\n")}`;
   });
 }
 
-test("dist/*.d.ts type-check a notebook-style file with TypeScript 5.0 and Node10 resolution", () => {
+/** The README's ```ts blocks, each as a module of its own, with the user's functions they call declared. */
+function readmeSnippets(t) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelab-readme-"));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const blocks = [...fs.readFileSync(path.join(root, "README.md"), "utf8").matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((m) => m[1]);
+  assert.ok(blocks.length >= 6, `the README's TypeScript snippets were found (${blocks.length})`);
+  const files = [path.join(__dirname, "types", "readme-globals.d.ts")];
+  blocks.forEach((code, i) => {
+    const file = path.join(dir, `readme-${i + 1}.ts`);
+    fs.writeFileSync(file, `${code}\nexport {};\n`);
+    files.push(file);
+  });
+  return files;
+}
+
+const checked = (t) => [path.join(__dirname, "types", "inference.ts"), ...readmeSnippets(t)];
+
+test("pipelab's declarations, the inference checks and the README's snippets compile with TypeScript 5.0 and Node10 resolution", (t) => {
   const ts = require("typescript-5.0");
   assert.equal(ts.versionMajorMinor, "5.0");
-  assert.deepEqual(typeErrors(ts), []);
+  assert.deepEqual(typeErrors(ts, checked(t)), []);
 });
 
-test("the same file type-checks with the TypeScript that builds pipelab", () => {
-  assert.deepEqual(typeErrors(require("typescript")), []);
+test("the same with the TypeScript that builds pipelab", (t) => {
+  assert.deepEqual(typeErrors(require("typescript"), checked(t)), []);
+});
+
+test("a README snippet that misuses the API is reported (the check is real)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelab-readme-"));
+  try {
+    const file = path.join(dir, "bad.ts");
+    fs.writeFileSync(file, 'import { from } from "pipelab";\nconst n: number = (await from(["a"]).toArray())[0];\nexport {};\n');
+    const errors = typeErrors(require("typescript"), [file]);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /bad\.ts:2 Type 'string' is not assignable to type 'number'/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,8 +1,8 @@
 /**
- * Collects a run's results into a danfojs-node DataFrame: table rows grow as
+ * Collects a run's results into a danfojs DataFrame: table rows grow as
  * results arrive, and the DataFrame is built once at the end.
  */
-import type { DataFrame } from "danfojs-node";
+import type { DataFrame } from "danfojs";
 import type { Run } from "../supervisor";
 import { loadDanfo } from "./danfo";
 import { TableBuilder } from "./table-builder";

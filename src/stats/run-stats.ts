@@ -3,7 +3,7 @@
  * table. A snapshot: it does not change as the run goes on.
  */
 import { inspect } from "node:util";
-import type { DataFrame } from "danfojs-node";
+import type { DataFrame } from "danfojs";
 import { Chart } from "../display/chart";
 import type { ChartKind } from "../display/chart-specs";
 import { type Displayable, installDisplayProtocol, type MimeBundle } from "../display/mime-bundle";
@@ -157,7 +157,7 @@ export class RunStats<Failed = unknown> implements Displayable {
   }
 
   /**
-   * The rows of toRows() as a danfojs-node DataFrame (danfojs is loaded on first use).
+   * The rows of toRows() as a danfojs DataFrame (danfojs is loaded on first use).
    * @example (await p.run()).toDataFrame().sortValues("busyMs", { ascending: false }).print()
    */
   toDataFrame(): DataFrame {
