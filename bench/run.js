@@ -212,6 +212,30 @@ async function firstResult() {
   row("time to first result of a worker stage", ours, "piscina: new pool, first run()", piscina, "ms");
 }
 
+/** `require(id)` in a fresh Node process: { ms, modules } (modules: files it loaded, Node's own not counted). */
+function requireCost(id) {
+  const script = `const t = performance.now(); require(${JSON.stringify(id)}); const ms = performance.now() - t;
+    console.log(JSON.stringify({ ms, modules: Object.keys(require.cache).length - 1 }));`;
+  const out = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", cwd: path.join(__dirname, "..") });
+  if (out.status !== 0) throw new Error(out.stderr);
+  return JSON.parse(out.stdout);
+}
+
+/** What `import "pipelab"` costs a notebook's first cell, next to piscina alone (its one eager dependency of note). */
+async function importCost() {
+  const cost = (id) => {
+    requireCost(id);
+    const runs = Array.from({ length: Math.max(ROUNDS, 5) }, () => requireCost(id)).sort((a, b) => a.ms - b.ms);
+    return runs[Math.floor(runs.length / 2)];
+  };
+  const ours = cost(path.join(__dirname, ".."));
+  const piscina = cost("piscina");
+  const danfo = cost("danfojs");
+  rows.push({ workload: "require(\"pipelab\")", ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`, peer: "require(\"piscina\")", peerFigure: `${piscina.ms.toFixed(1)} ms, ${piscina.modules} modules`, ratio: (piscina.ms / ours.ms).toFixed(2) });
+  rows.push({ workload: "require(\"pipelab\")", ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`, peer: "require(\"danfojs\"), paid by the first toDataFrame()", peerFigure: `${danfo.ms.toFixed(0)} ms, ${danfo.modules} modules`, ratio: (danfo.ms / ours.ms).toFixed(2) });
+  console.error(`  require pipelab ${ours.ms.toFixed(1)} ms (${ours.modules} modules), piscina ${piscina.ms.toFixed(1)} ms (${piscina.modules}), danfojs ${danfo.ms.toFixed(0)} ms`);
+}
+
 /**
  * What collecting statistics costs: the same runs against pipelab as it was
  * just before statistics were added (commit e1ee86a), built into a temporary
@@ -257,7 +281,7 @@ async function main() {
   const only = process.argv[2];
   const io = require("./io");
   const helpers = { median, timed, row, rows };
-  const parts = { trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame, csvImport: io.csvImport, cluster: require("./cluster").cluster };
+  const parts = { importCost, trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame, csvImport: io.csvImport, cluster: require("./cluster").cluster };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
     console.error(`${name}...`);

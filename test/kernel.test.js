@@ -32,6 +32,28 @@ describe("pipelab-kernel install", () => {
     assert.equal(existsSync(file), false);
   });
 
+  test("after --prefix it says how Jupyter finds the kernel there, and never names this repository's folders", (t) => {
+    const prefix = mkdtempSync(join(tmpdir(), "pipelab-kernel-"));
+    t.after(() => rmSync(prefix, { recursive: true, force: true }));
+    const said = (env) => {
+      const out = [];
+      assert.equal(main(["install", "--prefix", prefix], (line) => out.push(line), env), 0);
+      return out.join("\n");
+    };
+    const dataDir = join(prefix, "share", "jupyter");
+    assert.match(said({}), new RegExp(`only when it runs from the environment at .*or with JUPYTER_PATH set, for example: export JUPYTER_PATH=${dataDir}`));
+    assert.match(said({ JUPYTER_PATH: `/elsewhere:${dataDir}` }), /Jupyter finds it: JUPYTER_PATH includes/);
+    assert.match(said({ VIRTUAL_ENV: prefix }), /when it runs from the environment at .* \(the one active now\)/);
+    assert.doesNotMatch(said({}), /notebooks\//);
+  });
+
+  test("--help explains --user, --prefix and JUPYTER_PATH, and shows a first cell", () => {
+    const out = [];
+    assert.equal(main(["--help"], (line) => out.push(line)), 0);
+    assert.match(out.join("\n"), /--prefix[\s\S]*JUPYTER_PATH=<dir>\/share\/jupyter/);
+    assert.match(out.join("\n"), /import \{ range \} from "pipelab"/);
+  });
+
   test("the per-user directory is Jupyter's data dir", () => {
     assert.equal(userDataDir({ JUPYTER_DATA_DIR: "/x/jd" }, "linux"), "/x/jd");
     assert.equal(userDataDir({ XDG_DATA_HOME: "/x/data" }, "linux"), "/x/data/jupyter");
