@@ -1,19 +1,37 @@
 "use strict";
 // npm run soak: 10M items (SOAK_ITEMS to change) through async -> worker -> sync stages with 1% random failures under
-// onError: "collect". Checks that every item is accounted for, that memory stays flat and that
-// open handles do not grow. Exits 1 on a broken check. Not part of npm test (it takes a while).
+// onError: "collect", from each kind of source: a range, an async generator and an object-mode Readable.
+// Checks that every item is accounted for, that memory stays flat and that open handles do not grow.
+// Exits 1 on a broken check. Not part of npm test (it takes a while).
 const assert = require("node:assert/strict");
-const { range } = require("..");
+const { Readable } = require("node:stream");
+const { from, range } = require("..");
 
 const N = Number(process.env.SOAK_ITEMS ?? 10_000_000);
 
-async function main() {
+const SOURCES = {
+  range: () => range(N),
+  "async generator": () =>
+    from(async function* () {
+      for (let i = 0; i < N; i++) yield i;
+    }),
+  Readable: () =>
+    from(() =>
+      Readable.from(
+        (function* () {
+          for (let i = 0; i < N; i++) yield i;
+        })(),
+      ),
+    ),
+};
+
+async function soak(name, makePipeline) {
   const samples = [];
   const started = performance.now();
   const timer = setInterval(() => {
     samples.push({ at: performance.now() - started, rss: process.memoryUsage().rss / 2 ** 20, handles: process._getActiveHandles().length });
   }, 500);
-  const p = range(N)
+  const p = makePipeline()
     // About 1% of items fail at random, a third in each stage.
     .map(
       async (x) => {
@@ -42,7 +60,7 @@ async function main() {
   const stats = p.stats();
   const [source, ...stages] = stats.stages;
   const errors = stages.reduce((sum, s) => sum + s.errors, 0);
-  console.log(`${N.toLocaleString("en-US")} items in ${(stats.durationMs / 1000).toFixed(1)} s: ${out.toLocaleString("en-US")} out, ${errors.toLocaleString("en-US")} failed (${stages.map((s) => `${s.name} ${s.errors}`).join(", ")})`);
+  console.log(`${name}: ${N.toLocaleString("en-US")} items in ${(stats.durationMs / 1000).toFixed(1)} s: ${out.toLocaleString("en-US")} out, ${errors.toLocaleString("en-US")} failed (${stages.map((s) => `${s.name} ${s.errors}`).join(", ")})`);
   assert.equal(stats.status, "done");
   assert.equal(source.itemsOut, N);
   for (const s of stages) assert.equal(s.itemsIn, s.itemsOut + s.filtered + s.errors + s.inFlight, `${s.name}: every item accounted for`);
@@ -56,6 +74,10 @@ async function main() {
   console.log(`peak RSS: ${peak(firstHalf, "rss").toFixed(0)} MB in the first half, ${peak(half, "rss").toFixed(0)} MB in the second; handles ${peak(firstHalf, "handles")} then ${peak(half, "handles")}`);
   assert.ok(peak(half, "rss") < peak(firstHalf, "rss") * 1.5, "memory stays flat");
   assert.ok(peak(half, "handles") <= peak(firstHalf, "handles") + 2, "open handles do not grow");
+}
+
+async function main() {
+  for (const [name, source] of Object.entries(SOURCES)) await soak(name, source);
   console.log("soak: ok");
 }
 

@@ -8,7 +8,7 @@ import type { Doorbell } from "../doorbell";
 import { FairShare } from "../fair-share";
 import { type Envelope, valueEnvelope } from "../envelope";
 import { AbortError, messageOf, StageError } from "../errors";
-import { type RunControl, whenAborted } from "../run-control";
+import { type RunControl, unlessAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
 import { isThenable } from "../thenable";
 import type { Source, SourceIterator } from "./source";
@@ -31,7 +31,6 @@ export class SourcePump {
   async run(): Promise<void> {
     const { output, control, counters, gate } = this;
     const { signal } = control;
-    const aborted = whenAborted(signal);
     let iterator: SourceIterator | undefined;
     let midStep = false;
     const fairShare = new FairShare();
@@ -40,7 +39,7 @@ export class SourcePump {
       for (let index = 0; ; index++) {
         const turn = fairShare.turn();
         if (turn) await turn;
-        while (gate && index >= gate.limit() && !signal.aborted) await Promise.race([gate.bell.wait(), aborted]);
+        while (gate && index >= gate.limit() && !signal.aborted) await unlessAborted(gate.bell.wait(), signal, undefined);
         if (!output.hasSpace) {
           const blockedAt = performance.now();
           while (!output.hasSpace && !signal.aborted) await output.whenSpace();
@@ -51,7 +50,7 @@ export class SourcePump {
         // A slow or stuck source must not hold up a stopping run.
         if (isThenable(step)) {
           midStep = true;
-          step = await Promise.race([step, aborted.then(() => STOPPED)]);
+          step = await unlessAborted(step, signal, STOPPED);
           if (step === STOPPED) break;
           midStep = false;
         }
