@@ -227,6 +227,53 @@ describe("ordered() memory", () => {
   });
 });
 
+describe("an ordered flatMap gives its worker back once its function has returned", () => {
+  /** Rejects instead of hanging when the run deadlocks. */
+  const withinSeconds = (promise, seconds) => {
+    let timer;
+    const deadline = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error("deadlock: the run never settled")), seconds * 1000)));
+    return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+  };
+  // Item 2 waits for item 1 to start. Item 0 finishes at once, but its children wait behind
+  // item 2: if it kept its worker, item 1 could never start (workers: 2).
+  const gated = () => {
+    let release;
+    const gate = new Promise((resolve) => (release = resolve));
+    return { gate, release };
+  };
+
+  test("children returned as an array", async () => {
+    const { gate, release } = gated();
+    const out = from([2, 0, 1]).flatMap(async (x) => {
+      if (x === 1) release();
+      if (x === 2) await gate;
+      return [x, x + 10];
+    }, { workers: 2 }).toArray();
+    assert.deepEqual(await withinSeconds(out, 5), [2, 12, 0, 10, 1, 11]);
+  });
+
+  test("children from an async generator (a worker again for each pull, never more than workers at once)", async () => {
+    const { gate, release } = gated();
+    let running = 0;
+    let most = 0;
+    const out = from([2, 0, 1, 3, 4]).flatMap(async function* (x) {
+      running++;
+      most = Math.max(most, running);
+      if (x === 1) release();
+      if (x === 2) await gate;
+      running--;
+      yield x;
+      running++;
+      most = Math.max(most, running);
+      await sleep(1);
+      running--;
+      yield x + 10;
+    }, { workers: 2 }).toArray();
+    assert.deepEqual(await withinSeconds(out, 5), [2, 12, 0, 10, 1, 11, 3, 13, 4, 14]);
+    assert.ok(most <= 2, `user code ran for ${most} items at once with workers: 2`);
+  });
+});
+
 describe("sources and combinators", () => {
   test("concat of two pipelines and of a pipeline with itself", async () => {
     const a = range(3);

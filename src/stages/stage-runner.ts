@@ -75,8 +75,8 @@ export class StageRunner {
   private sampleEvery: number;
   /** flatMap expansions waiting for their outputs to drain. */
   private readonly paused = new Set<Task>();
-  /** Expansions that gave up their worker for ordered() and want one back; served before new input. */
-  private readonly slotWaiters: Array<{ task: Task; resume: () => void }> = [];
+  /** Expansions of lazy iterables that gave up their worker and want one back to pull a child; served before new input. */
+  private readonly workerWaiters: Array<{ task: Task; resume: () => void }> = [];
 
   constructor(
     private readonly stage: StageDefinition,
@@ -121,14 +121,7 @@ export class StageRunner {
     const { workers, maxsize } = this.stage.options;
     for (;;) {
       if (this.stopped) return;
-      if (this.slotWaiters.length > 0 && executor.hasRoom()) {
-        // Acquire here, not when the expansion resumes: by then new input could have taken the room.
-        const waiter = this.slotWaiters.shift()!;
-        executor.acquire(waiter.task);
-        this.held++;
-        waiter.resume();
-        continue;
-      }
+      if (this.serveWorkerWaiter()) continue;
       const roomInWindow = maxsize === 0 || this.held + output.size < maxsize + workers;
       if (roomInWindow && executor.hasRoom()) {
         const envelope = input.shift();
@@ -154,8 +147,21 @@ export class StageRunner {
       }
     }
     executor.flush();
-    while (this.held > 0 && !this.stopped) await this.bell.wait();
+    while (this.held > 0 && !this.stopped) {
+      if (this.serveWorkerWaiter()) continue;
+      await this.bell.wait();
+    }
     if (!this.stopped) output.close();
+  }
+
+  /** Gives a worker to the expansion that has waited longest for one, if there is room. */
+  private serveWorkerWaiter(): boolean {
+    if (this.workerWaiters.length === 0 || !this.executor.hasRoom()) return false;
+    // Acquire here, not when the expansion resumes: by then new input could have taken the room.
+    const waiter = this.workerWaiters.shift()!;
+    this.acquireWorker(waiter.task);
+    waiter.resume();
+    return true;
   }
 
   private accept(envelope: Envelope): void {
@@ -174,7 +180,7 @@ export class StageRunner {
     task.live = true;
     task.attempts = 0;
     if (this.stage.options.ordered) this.queue.enqueue(task);
-    this.executor.acquire(task);
+    this.acquireWorker(task);
     this.invoke(task);
   }
 
@@ -283,6 +289,12 @@ export class StageRunner {
     }
     const parent = task.envelope.key;
     let position = 0;
+    // An item whose function has returned gives its worker back while its children wait to be
+    // written (they still count toward the window): holding it would keep new items from
+    // starting, and deadlock a run whose earlier item waits for a later one. Reading an array
+    // runs no user code; a lazy iterable (a generator) gets a worker back for each pull.
+    const lazy = !Array.isArray(result);
+    if (!lazy) this.releaseWorker(task);
     try {
       for (;;) {
         if (this.stopped) {
@@ -290,11 +302,19 @@ export class StageRunner {
           return;
         }
         if (this.waitsForOrder(task)) {
-          await this.yieldSlot(task);
+          await this.yieldPlace(task);
           continue;
         }
         if (this.mustPause(task)) {
+          this.releaseWorker(task);
           await this.pause(task);
+          continue;
+        }
+        if (lazy && !task.holdsWorker) {
+          await new Promise<void>((resume) => {
+            this.workerWaiters.push({ task, resume });
+            this.bell.ring();
+          });
           continue;
         }
         let step = iterator.next();
@@ -333,13 +353,15 @@ export class StageRunner {
   /**
    * Whether an expansion must wait before producing another child. The task
    * whose outputs can be written now waits only while its last child is
-   * unwritten; the others also while the stage holds maxsize + workers items.
+   * unwritten; the others also while the stage holds maxsize + workers - 1
+   * items, which leaves the writable task room for its next child (it must
+   * always be able to go on) within maxsize + workers.
    */
   private mustPause(task: Task): boolean {
     const { maxsize, workers } = this.stage.options;
     if (maxsize === 0) return false;
     if (task.unwritten > 0) return true;
-    return !this.queue.isWritable(task) && this.queue.unwritten + this.output.size >= maxsize + workers;
+    return !this.queue.isWritable(task) && this.queue.unwritten + this.output.size >= maxsize + workers - 1;
   }
 
   /** Children of an item after the one ordered() waits for, while ordered() already holds its limit. */
@@ -352,14 +374,26 @@ export class StageRunner {
    * Waits for ordered() without holding a worker or a place in the window:
    * the item ordered() waits for may need them to get through this stage.
    */
-  private async yieldSlot(task: Task): Promise<void> {
-    this.executor.release(task);
+  private async yieldPlace(task: Task): Promise<void> {
+    this.releaseWorker(task);
     this.held--;
     this.bell.ring();
     do await this.pause(task);
     while (!this.stopped && this.waitsForOrder(task));
-    if (this.stopped) return;
-    await new Promise<void>((resume) => this.slotWaiters.push({ task, resume }));
+    if (!this.stopped) this.held++;
+  }
+
+  private acquireWorker(task: Task): void {
+    this.executor.acquire(task);
+    task.holdsWorker = true;
+  }
+
+  /** Gives the task's worker back, once; a task that holds none keeps nothing to give. */
+  private releaseWorker(task: Task): void {
+    if (!task.holdsWorker) return;
+    task.holdsWorker = false;
+    this.executor.release(task);
+    this.bell.ring();
   }
 
   /** Resolves at the next flush, progress of ordered(), or stop. */
@@ -380,7 +414,7 @@ export class StageRunner {
 
   private finish(task: Task): void {
     task.done = true;
-    this.executor.release(task);
+    this.releaseWorker(task);
     if (task.unwritten > 0) this.queue.enqueue(task);
     else if (!task.queued) this.retire(task);
     this.flush();
@@ -458,7 +492,7 @@ export class StageRunner {
     for (const task of this.timed) clearTimeout(task.timer);
     this.timed.clear();
     this.resumePaused();
-    for (const waiter of this.slotWaiters.splice(0)) waiter.resume();
+    for (const waiter of this.workerWaiters.splice(0)) waiter.resume();
     this.bell.ring();
   }
 

@@ -13,8 +13,10 @@ export interface TaskSink {
 
 export class Task implements ExecutorTask {
   envelope!: Envelope;
-  /** The worker slot; -1 for place markers and while an expansion has given its slot up. */
+  /** The worker slot (in-process executors); -1 for place markers and while the task holds no worker. */
   slot = -1;
+  /** Holds a worker from the executor: from its call until its result needs no more user code. */
+  holdsWorker = false;
   /**
    * What this item produced: outputs[flushed..produced) are still to be written.
    * Indexes instead of push/shift keep the array's storage across reuses.
@@ -79,6 +81,7 @@ export class TaskPool {
   give(task: Task): void {
     task.envelope = undefined as never;
     task.slot = -1;
+    task.holdsWorker = false;
     task.done = false;
     task.queued = false;
     task.live = false;
