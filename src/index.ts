@@ -7,7 +7,7 @@ export type { StageFn, Expansion } from "./pipeline";
 export type { Mode, ModuleFunction, OnError, ResourceLimits, StageContext, StageOptions, StartValues } from "./options";
 export type { SourceInput } from "./io/source";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./io/export-options";
-export type { RunOptions } from "./supervisor";
+export type { RunOptions } from "./run-options";
 export { RunStats } from "./stats/run-stats";
 export type { Bottleneck, LatencyStats, QueueStats, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/run-stats";
 export { StageError, TimeoutError, AbortError } from "./errors";

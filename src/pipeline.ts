@@ -34,7 +34,8 @@ import {
 } from "./options";
 import type { RunStats } from "./stats/run-stats";
 import type { Plan, StageStep, Step } from "./steps";
-import { Run, type RunOptions } from "./supervisor";
+import { resolveRunOptions, type RunOptions } from "./run-options";
+import { Run } from "./supervisor";
 
 /** A stage function: `(item, ctx) => result`. */
 export type StageFn<T, R, C, W> = (item: T, ctx: StageContext<C, W>) => R;
@@ -120,7 +121,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * @example for await (const x of p.iterate({ signal: AbortSignal.timeout(5000) })) console.log(x)
    */
   iterate(options?: RunOptions): AsyncIterableIterator<T> {
-    return this.start(options);
+    return this.start(resolveRunOptions("iterate()", options).run);
   }
 
   /**
@@ -136,7 +137,8 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
     return this.latest.stats() as RunStats<Failed>;
   }
 
-  private start(options: RunOptions | undefined): Run<T> {
+  /** Starts a run with options already checked. */
+  private start(options: RunOptions): Run<T> {
     const run = new Run<T>(this.plan, options);
     this.latest = run;
     return run;
@@ -152,7 +154,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toArray(options?: RunOptions): Promise<T[]> {
     const results: T[] = [];
-    await this.start(options).drain((item) => {
+    await this.start(resolveRunOptions("toArray()", options).run).drain((item) => {
       results.push(item);
     });
     return results;
@@ -198,7 +200,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * @example const stats = await from(files).each(upload, { workers: 4 }).run()
    */
   async run(options?: RunOptions): Promise<RunStats<Failed>> {
-    const run = this.start(options);
+    const run = this.start(resolveRunOptions("run()", options).run);
     await run.drain(() => {});
     return (await run.finished()) as RunStats<Failed>;
   }

@@ -15,6 +15,7 @@ import { type SourceGate, SourcePump } from "./io/source-pump";
 import { cancelOnInterrupt } from "./kernel-interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
 import type { RunControl } from "./run-control";
+import type { RunOptions } from "./run-options";
 import { ReorderStage } from "./stages/reorder";
 import { StageRunner } from "./stages/stage-runner";
 import { TakeStage } from "./stages/take";
@@ -24,12 +25,6 @@ import { newCounters, type StageCounters, stageStats } from "./stats/stage-count
 import { Timeline } from "./stats/timeline";
 import type { Plan, StageStep, Step } from "./steps";
 
-export interface RunOptions {
-  /** Cancels the run: the consumer gets an AbortError, every stage stops. */
-  signal?: AbortSignal;
-  /** Show live progress (true) or not (false). Default: on in a notebook, and when stderr is a terminal outside CI. */
-  progress?: boolean;
-}
 
 interface Part {
   stats: Pick<StageStats, "name" | "mode" | "workers">;
@@ -59,18 +54,11 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private stopWatchingInterrupts = () => {};
   private readonly onUserAbort = () => this.fail(new AbortError(this.options.signal?.reason));
 
+  /** @param options checked already (resolveRunOptions) */
   constructor(
     private readonly plan: Plan,
     private readonly options: RunOptions = {},
-  ) {
-    const { signal, progress } = options;
-    if (signal !== undefined && !(signal instanceof AbortSignal)) {
-      throw new TypeError('option "signal" must be an AbortSignal');
-    }
-    if (progress !== undefined && typeof progress !== "boolean") {
-      throw new TypeError('option "progress" must be a boolean');
-    }
-  }
+  ) {}
 
   [Symbol.asyncIterator](): this {
     return this;

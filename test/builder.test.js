@@ -47,8 +47,21 @@ test("each option is checked and named", () => {
   assert.throws(() => concat(range(1), [1, 2]), /concat\(\): argument 2 is not a pipeline/);
 });
 
-test("a signal that is not an AbortSignal is a TypeError", () => {
-  assert.throws(() => range(1).iterate({ signal: {} }), /"signal" must be an AbortSignal/);
+test("run options are checked like stage options: a typo or a wrong type is a TypeError naming it", async () => {
+  assert.throws(() => range(1).iterate({ signal: {} }), /iterate\(\): option "signal" must be an AbortSignal, got an object/);
+  assert.throws(() => range(1).iterate(5), /iterate\(\): options must be an object, got number 5/);
+  const rejected = [
+    [(p) => p.toArray(1), /toArray\(\): options must be an object, got number 1/],
+    [(p) => p.toArray(null), /toArray\(\): options must be an object, got null/],
+    [(p) => p.run("x"), /run\(\): options must be an object, got "x"/],
+    // Before, a misspelt signal ran to the end and never cancelled; a misspelt progress was ignored.
+    [(p) => p.toArray({ sginal: AbortSignal.timeout(10) }), /toArray\(\): unknown option "sginal" \(known: signal, progress\)/],
+    [(p) => p.toArray({ progres: false }), /toArray\(\): unknown option "progres"/],
+    [(p) => p.run({ progress: "no" }), /run\(\): option "progress" must be a boolean, got "no"/],
+    [(p) => p.toCSV("never.csv", { signal: "stop" }), /toCSV\(\): option "signal" must be an AbortSignal, got "stop"/],
+    [(p) => p.toDataFrame({ progress: 1 }), /toDataFrame\(\): option "progress" must be a boolean/],
+  ];
+  for (const [call, message] of rejected) await assert.rejects(call(range(1)), { name: "TypeError", message });
 });
 
 test("stage names default to the operation and function name, deduplicated", async () => {

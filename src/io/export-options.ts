@@ -4,7 +4,7 @@
  * The file sources reuse the path, column and delimiter checks.
  */
 import { describe } from "../options";
-import type { RunOptions } from "../supervisor";
+import { resolveRunOptions, type RunOptions } from "../run-options";
 
 export interface DataFrameOptions extends RunOptions {
   /** Only these columns, in this order (a missing one is all null). Default: every key, in order of first appearance. */
@@ -35,20 +35,6 @@ export interface FileExport {
   path: string;
   /** Rows (items) written. */
   rows: number;
-}
-
-function split<T extends RunOptions>(who: string, options: unknown, known: readonly string[]): { run: RunOptions; own: Partial<T> } {
-  if (options === undefined) return { run: {}, own: {} };
-  if (typeof options !== "object" || options === null) throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
-  const all = ["signal", "progress", ...known];
-  for (const key of Object.keys(options)) {
-    if (!all.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${all.join(", ")})`);
-  }
-  const { signal, progress, ...own } = options as T;
-  const run: RunOptions = {};
-  if (signal !== undefined) run.signal = signal;
-  if (progress !== undefined) run.progress = progress;
-  return { run, own: own as Partial<T> };
 }
 
 /** A non-empty array of non-empty column names (shared with fromCSV). */
@@ -87,13 +73,13 @@ function checkPartial(who: string, partial: unknown): boolean {
 
 export function dataFrameOptions(options: unknown): { run: RunOptions; columns: string[] | undefined } {
   const who = "toDataFrame()";
-  const { run, own } = split<DataFrameOptions>(who, options, ["columns"]);
+  const { run, own } = resolveRunOptions<DataFrameOptions>(who, options, ["columns"]);
   return { run, columns: own.columns === undefined ? undefined : checkColumnList(who, own.columns) };
 }
 
 export function jsonlOptions(options: unknown): { run: RunOptions; partial: boolean } {
   const who = "toJSONL()";
-  const { run, own } = split<FileExportOptions>(who, options, ["partial"]);
+  const { run, own } = resolveRunOptions<FileExportOptions>(who, options, ["partial"]);
   return { run, partial: checkPartial(who, own.partial) };
 }
 
@@ -107,7 +93,7 @@ export interface CsvSettings {
 
 export function csvOptions(options: unknown): CsvSettings {
   const who = "toCSV()";
-  const { run, own } = split<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);
+  const { run, own } = resolveRunOptions<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);
   const { columns, delimiter = ",", header = true } = own;
   checkDelimiter(who, delimiter);
   if (typeof header !== "boolean") throw new TypeError(`${who}: option "header" must be a boolean, got ${describe(header)}`);
