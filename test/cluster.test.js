@@ -3,7 +3,9 @@
 // `pipelab worker` processes. Skipped loudly without redis-server, failing under CI=true.
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
-const { join } = require("node:path");
+const { join, relative } = require("node:path");
+const { mkdtempSync, realpathSync, rmSync, symlinkSync } = require("node:fs");
+const { tmpdir } = require("node:os");
 const IORedis = require("ioredis");
 const { range } = require("../dist");
 const { redisAvailable, startRedis, startWorkers, stopChild } = require("../examples/local-cluster");
@@ -186,10 +188,29 @@ test("without a secret, a module function from the worker's --modules directory 
 });
 
 test("a module path outside the --modules directory is refused", { skip }, async () => {
-  for (const [db, spec] of [[5, "../../../../../../etc/passwd"], [6, join(__dirname, "fixtures", "math.js")]]) {
+  // Built from this file's own location, so it climbs out of --modules wherever the repository lives.
+  for (const [db, spec] of [[5, relative(MODULES, "/etc/passwd")], [6, join(__dirname, "fixtures", "math.js")]]) {
     await isolated(db, { args: ["--modules", MODULES] }, async (url) => {
       const p = range(0, 3).map({ module: spec, export: "square" }, { mode: "cluster", connection: url });
-      await assert.rejects(p.toArray({ progress: false }), /refused stage .* is outside the allowed directory/);
+      await assert.rejects(p.toArray({ progress: false }), /refused stage .* is not a module file inside the allowed directory/);
     });
   }
+});
+
+test("the --modules allow-list answers the same for every path outside it, existing or not", (t) => {
+  const { vetStageFunctions } = require("../dist/cluster/function-vetting");
+  const refusal = (spec, dir = MODULES) => {
+    const stage = { fn: { kind: "module", module: spec, export: "square" }, context: {} };
+    return vetStageFunctions(stage, false, dir)?.replace(JSON.stringify(spec), "SPEC");
+  };
+  const outside = refusal("/etc/passwd");
+  assert.match(outside, /is not a module file inside the allowed directory/);
+  const specs = [relative(MODULES, "/etc/passwd"), relative(MODULES, "/etc/no-such-file"), "/etc/no-such-file", "file:///etc/passwd", join(__dirname, "fixtures", "math.js"), "no-such-package", "../math.js"];
+  for (const spec of specs) assert.equal(refusal(spec), outside, spec);
+  assert.equal(refusal("./tools.js"), undefined, "a file inside is allowed");
+  // A symlink inside that leads outside is refused too, once followed.
+  const dir = mkdtempSync(join(tmpdir(), "pipelab-modules-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  symlinkSync(join(__dirname, "fixtures", "math.js"), join(dir, "escape.js"));
+  assert.equal(refusal("./escape.js", dir), outside.replace(MODULES, realpathSync(dir)));
 });

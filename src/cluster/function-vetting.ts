@@ -30,20 +30,38 @@ export function vetStageFunctions(stage: StageWire, signed: boolean, modulesDir:
   return undefined;
 }
 
+/** Where a module spec points on this machine, or why it is refused. */
 function locate(spec: string, modulesDir: string | undefined): string | { problem: string } {
-  const base = modulesDir ?? process.cwd();
-  let path: string;
+  if (modulesDir) return locateInside(spec, realpathSync(modulesDir));
+  // A signed stage: the client is trusted, and the spec resolves as Node would from here.
+  const base = process.cwd();
   try {
-    if (spec.startsWith("file:")) path = fileURLToPath(spec);
-    else if (isAbsolute(spec) || spec.startsWith(".")) path = resolve(base, spec);
-    else path = require.resolve(spec, { paths: [base] });
-    path = realpathSync(path);
+    if (spec.startsWith("file:")) return realpathSync(fileURLToPath(spec));
+    if (isAbsolute(spec) || spec.startsWith(".")) return realpathSync(resolve(base, spec));
+    return realpathSync(require.resolve(spec, { paths: [base] }));
   } catch {
     return { problem: `its module ${JSON.stringify(spec)} cannot be found from ${base}` };
   }
-  if (modulesDir) {
-    const root = realpathSync(modulesDir);
-    if (path !== root && !path.startsWith(root + sep)) return { problem: `its module ${JSON.stringify(spec)} is outside the allowed directory ${root}` };
+}
+
+/**
+ * A module spec that must stay inside `root`. Containment is checked on the path as written
+ * (with `..` resolved) before anything is looked up, and again once symlinks are followed;
+ * every refusal reads the same, so a client cannot learn whether a file exists outside.
+ * A package name is looked for in `root/node_modules` only.
+ */
+function locateInside(spec: string, root: string): string | { problem: string } {
+  const refused = { problem: `its module ${JSON.stringify(spec)} is not a module file inside the allowed directory ${root}` };
+  const inside = (path: string): boolean => path === root || path.startsWith(root + sep);
+  let path: string;
+  try {
+    if (spec.startsWith("file:")) path = fileURLToPath(spec);
+    else if (isAbsolute(spec) || spec.startsWith(".")) path = resolve(root, spec);
+    else path = resolve(root, "node_modules", spec);
+    if (!inside(path)) return refused;
+    path = realpathSync(isAbsolute(spec) || spec.startsWith(".") || spec.startsWith("file:") ? path : require.resolve(path));
+  } catch {
+    return refused;
   }
-  return path;
+  return inside(path) ? path : refused;
 }
