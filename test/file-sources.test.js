@@ -58,6 +58,18 @@ describe("fromCSV()", () => {
     await assert.rejects(fromCSV(ragged).toArray(), /fromCSV\(\): ".*ragged\.csv" line 3: Invalid Record Length/);
   });
 
+  test("a cast column that is not among the columns is an error naming it and the columns", async () => {
+    const path = write("cast-typo.csv", "price,name\n1.5,a\n");
+    await assert.rejects(fromCSV(path, { cast: { Price: "number" } }).toArray(), {
+      message: /fromCSV\(\): ".*cast-typo\.csv" line 1: option "cast" names column "Price", which is not among the columns \("price", "name"\)/,
+    });
+    assert.throws(() => fromCSV(path, { columns: ["price", "name"], cast: { cost: "number" } }), {
+      name: "TypeError",
+      message: /option "cast" names column "cost", which is not among the columns \("price", "name"\)/,
+    });
+    assert.deepEqual(await fromCSV(path, { cast: { price: "number" } }).toArray(), [{ price: 1.5, name: "a" }]);
+  });
+
   test("a missing file fails naming the path", async () => {
     await assert.rejects(fromCSV(join(dir, "missing.csv")).toArray(), /fromCSV\(\): cannot read ".*missing\.csv": ENOENT/);
   });

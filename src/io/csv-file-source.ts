@@ -142,6 +142,25 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
     if (typeof cast === "object") throw new TypeError(`${WHO}: option "cast" by column needs column names: header: true or columns`);
     convert = cast ? (row) => (row as unknown as string[]).map((text) => (NUMBER.test(text) ? Number(text) : text)) : undefined;
   }
+  // A cast column that no row has would cast nothing and say nothing (a typo: "Price" for "price").
+  const castColumns = typeof cast === "object" ? Object.keys(cast) : [];
+  const unknownCast = (columns: readonly string[]): string | undefined => {
+    const missing = castColumns.find((column) => !columns.includes(column));
+    return missing === undefined ? undefined : `option "cast" names column ${JSON.stringify(missing)}, which is not among the columns (${columns.map((c) => JSON.stringify(c)).join(", ")})`;
+  };
+  if (settings.columns !== undefined) {
+    const problem = unknownCast(settings.columns);
+    if (problem) throw new TypeError(`${WHO}: ${problem}`);
+  }
+  // From the file's header: checked when the header is read, and reported as its line.
+  const headerColumns =
+    settings.header && settings.columns === undefined && castColumns.length > 0
+      ? (header: string[]): string[] => {
+          const problem = unknownCast(header);
+          if (problem) throw Object.assign(new Error(problem), { lines: 1 });
+          return header;
+        }
+      : true;
   return from(() => {
     const file = createReadStream(path);
     const toValue = convert;
@@ -149,7 +168,7 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
       delimiter: settings.delimiter,
       bom: true,
       encoding: settings.encoding,
-      columns: named ? (settings.columns ?? true) : false,
+      columns: named ? (settings.columns ?? headerColumns) : false,
       from_line: settings.columns && settings.header ? 2 : 1,
       // Converted inside the parser, which knows the line each record ends on.
       on_record: toValue && ((record: Record<string, string>, { lines }: { lines: number }) => {
