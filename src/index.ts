@@ -8,8 +8,8 @@ export type { Mode, ModuleFunction, OnError, ResourceLimits, StageContext, Stage
 export type { SourceInput } from "./io/source";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./io/export-options";
 export type { RunOptions } from "./run-options";
-export { RunStats } from "./stats/run-stats";
-export type { Bottleneck, LatencyStats, QueueStats, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/run-stats";
+export { RunStats } from "./run-stats";
+export type { Bottleneck, LatencyStats, QueueStats, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";
 export { StageError, TimeoutError, AbortError } from "./errors";
 export type { ItemIndex } from "./errors";
 export { display } from "./display/display";

@@ -32,7 +32,8 @@ import {
   type StageOptions,
   describe,
 } from "./options";
-import type { RunStats } from "./stats/run-stats";
+import { RunStats } from "./run-stats";
+import type { RunSnapshot } from "./stats/snapshot";
 import type { Plan, StageStep, Step } from "./steps";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
@@ -134,7 +135,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
       throw new Error("stats(): this pipeline has not run yet; run it first (await p.run(), p.toArray(), for await ...)");
     }
     // A failure's item is the input of the stage that failed on it: one of the types in Failed.
-    return this.latest.stats() as RunStats<Failed>;
+    return RunStats.of(this.latest.stats() as RunSnapshot<Failed>);
   }
 
   /** Starts a run with options already checked. */
@@ -202,7 +203,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   async run(options?: RunOptions): Promise<RunStats<Failed>> {
     const run = this.start(resolveRunOptions("run()", options).run);
     await run.drain(() => {});
-    return (await run.finished()) as RunStats<Failed>;
+    return RunStats.of((await run.finished()) as RunSnapshot<Failed>);
   }
 
   private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<never, never> {

@@ -20,7 +20,7 @@ import { ReorderStage } from "./stages/reorder";
 import { StageRunner } from "./stages/stage-runner";
 import { TakeStage } from "./stages/take";
 import { findBottleneck } from "./stats/bottleneck";
-import { RunStats, type RunStatus, type StageStats } from "./stats/run-stats";
+import type { RunSnapshot, RunStatus, StageStats } from "./stats/snapshot";
 import { newCounters, type StageCounters, stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
 import type { Plan, StageStep, Step } from "./steps";
@@ -136,28 +136,27 @@ export class Run<T> implements AsyncIterableIterator<T> {
   }
 
   /** A snapshot of this run's statistics. */
-  stats(): RunStats {
+  stats(): RunSnapshot {
     const end = this.endedAt || performance.now();
     const wallMs = this.startedAt ? end - this.startedAt : 0;
     const stages = this.parts.map((part, i) => {
       const buffer = this.buffers[i]!;
       return stageStats(part.stats, part.counters, { maxsize: buffer.maxsize, peak: buffer.peak, current: buffer.size }, wallMs);
     });
-    return new RunStats(
-      this.status,
-      performance.timeOrigin + this.startedAt,
-      wallMs,
-      this.error,
+    return {
+      status: this.status,
+      startedAt: performance.timeOrigin + this.startedAt,
+      durationMs: wallMs,
+      error: this.error,
       stages,
-      findBottleneck(stages, wallMs),
-      [...(this.timeline?.samples ?? [])],
-      this.parts.flatMap((part) => part.counters.failures),
-      this.parts.reduce((sum, part) => sum + part.counters.failuresDropped, 0),
-    );
+      bottleneck: findBottleneck(stages, wallMs),
+      timeline: [...(this.timeline?.samples ?? [])],
+      failures: this.parts.flatMap((part) => part.counters.failures),
+      failuresDropped: this.parts.reduce((sum, part) => sum + part.counters.failuresDropped, 0),
+    };
   }
 
-  /** Resolves with the final statistics once the run has ended and torn down. */
-  async finished(): Promise<RunStats> {
+  async finished(): Promise<RunSnapshot> {
     await this.settled;
     return this.stats();
   }

@@ -2,7 +2,7 @@
  * Vega-Lite v5 specs of a run, built from one statistics snapshot with the
  * data inline (so a saved notebook or .vl.json file is self-contained).
  */
-import type { RunStats, StageStats } from "../stats/run-stats";
+import type { RunSnapshot, StageStats } from "../stats/snapshot";
 
 export type ChartKind = "throughput" | "queues" | "latency" | "utilization";
 
@@ -19,7 +19,7 @@ const stageOrder = (stages: StageStats[]) => stages.map((s) => s.name);
 const isStage = (s: StageStats) => s.mode !== "source" && s.mode !== "ordered" && s.mode !== "take";
 
 /** Items per second per stage between consecutive timeline samples. */
-function throughputRows(stats: RunStats): Row[] {
+function throughputRows(stats: RunSnapshot): Row[] {
   const rows: Row[] = [];
   // The run starts with nothing out: the first rate is from the start to the first sample.
   const samples = [{ atMs: 0, itemsOut: stats.stages.map(() => 0) }, ...stats.timeline];
@@ -37,13 +37,13 @@ function throughputRows(stats: RunStats): Row[] {
   return rows;
 }
 
-function queueRows(stats: RunStats): Row[] {
+function queueRows(stats: RunSnapshot): Row[] {
   return stats.timeline.flatMap((sample) =>
     stats.stages.map((stage, s) => ({ seconds: sample.atMs / 1000, stage: stage.name, items: sample.queue[s] ?? 0, maxsize: stage.queue.maxsize })),
   );
 }
 
-function latencyRows(stats: RunStats): Row[] {
+function latencyRows(stats: RunSnapshot): Row[] {
   return stats.stages.filter(isStage).flatMap((stage) =>
     (["p50", "p90", "p99", "max"] as const)
       .map((percentile) => ({ stage: stage.name, percentile, ms: stage.latency[percentile] }))
@@ -51,7 +51,7 @@ function latencyRows(stats: RunStats): Row[] {
   );
 }
 
-function utilizationRows(stats: RunStats): Row[] {
+function utilizationRows(stats: RunSnapshot): Row[] {
   return stats.stages.filter(isStage).map((stage) => ({
     stage: stage.name,
     utilization: stage.utilization,
@@ -76,7 +76,7 @@ function overTime(title: string, values: Row[], field: string, axisTitle: string
 }
 
 /** The Vega-Lite spec of one chart of a run. */
-export function chartSpec(kind: ChartKind, stats: RunStats): object {
+export function chartSpec(kind: ChartKind, stats: RunSnapshot): object {
   const order = stageOrder(stats.stages);
   switch (kind) {
     case "throughput":

@@ -7,7 +7,7 @@
  */
 import { writeFile } from "node:fs/promises";
 import { inspect } from "node:util";
-import type { RunStats } from "../stats/run-stats";
+import type { RunSnapshot } from "../stats/snapshot";
 import { CHART_KINDS, type ChartKind, chartSpec } from "./chart-specs";
 import { type Displayable, installDisplayProtocol, type MimeBundle } from "./mime-bundle";
 import { renderSvg, svgToPng } from "./vega-render";
@@ -21,7 +21,7 @@ export class Chart implements Displayable {
 
   constructor(
     readonly kind: ChartKind,
-    stats: RunStats,
+    stats: RunSnapshot,
   ) {
     if (!CHART_KINDS.includes(kind)) {
       throw new TypeError(`unknown chart ${inspect(kind)}; choose one of ${CHART_KINDS.map((k) => `"${k}"`).join(", ")}`);

@@ -5,8 +5,9 @@
  * notebook keeps is the final one: done, failed or cancelled.
  */
 import { randomUUID } from "node:crypto";
-import type { RunStats } from "../stats/run-stats";
+import type { RunSnapshot } from "../stats/snapshot";
 import type { DisplaySink } from "./sinks/display-sink";
+import { statsBundle } from "./stats-bundle";
 
 const UPDATE_MS = 250;
 
@@ -16,7 +17,7 @@ export class NotebookProgress {
   private broken = false;
 
   constructor(
-    private readonly snapshot: () => RunStats,
+    private readonly snapshot: () => RunSnapshot,
     private readonly sink: DisplaySink,
   ) {}
 
@@ -37,7 +38,7 @@ export class NotebookProgress {
   private write(update: boolean): void {
     if (this.broken) return;
     try {
-      this.sink.write(this.snapshot().toMimeBundle(), this.id, update);
+      this.sink.write(statsBundle(this.snapshot()), this.id, update);
     } catch (error) {
       // A display that cannot be shown must not fail the run; say so once and stop trying.
       this.broken = true;

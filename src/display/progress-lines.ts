@@ -3,7 +3,7 @@
  * per stage with its count, rate, utilization and how full its buffer is.
  * Pure: a snapshot in, strings out, so it is tested without a terminal.
  */
-import type { RunStats } from "../stats/run-stats";
+import type { RunSnapshot } from "../stats/snapshot";
 
 const BAR_WIDTH = 10;
 
@@ -14,7 +14,7 @@ export function fillBar(current: number, maxsize: number): string {
   return `[${"#".repeat(filled)}${"-".repeat(BAR_WIDTH - filled)}]`;
 }
 
-export function progressLines(stats: RunStats): string[] {
+export function progressLines(stats: RunSnapshot): string[] {
   const seconds = (stats.durationMs / 1000).toFixed(1);
   const head = `pipelab ${stats.status} ${seconds} s${stats.bottleneck && stats.status !== "running" ? ` - bottleneck: ${stats.bottleneck.stage}` : ""}`;
   const nameWidth = Math.max(...stats.stages.map((s) => s.name.length));

@@ -3,7 +3,7 @@
  * updates in place (on unless `progress: false`); in a terminal, a redrawn
  * block on stderr (on by default when stderr is a TTY outside CI).
  */
-import type { RunStats } from "../stats/run-stats";
+import type { RunSnapshot } from "../stats/snapshot";
 import { currentSink } from "./display";
 import { NotebookProgress } from "./notebook-progress";
 import { progressByDefault, TerminalProgress } from "./terminal-progress";
@@ -14,7 +14,7 @@ export interface LiveProgress {
 }
 
 /** Starts the right live progress for this environment, or none. */
-export function startProgress(snapshot: () => RunStats, requested: boolean | undefined): LiveProgress | undefined {
+export function startProgress(snapshot: () => RunSnapshot, requested: boolean | undefined): LiveProgress | undefined {
   if (requested === false) return undefined;
   const sink = currentSink();
   const progress = sink.isNotebook

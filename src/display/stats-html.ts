@@ -3,10 +3,10 @@
  * counts, throughput, a utilization bar, latency percentiles and buffer fill,
  * the bottleneck row highlighted. Pure: a snapshot in, a string out.
  */
-import type { RunStats, StageStats } from "../stats/run-stats";
+import type { RunSnapshot, StageStats } from "../stats/snapshot";
 import { escapeHtml, type HtmlCell, htmlTable } from "./html";
 
-const STATUS_COLOR: Record<RunStats["status"], string> = {
+const STATUS_COLOR: Record<RunSnapshot["status"], string> = {
   running: "#1f77b4",
   done: "#2ca02c",
   failed: "#d62728",
@@ -50,7 +50,7 @@ function row(s: StageStats): HtmlCell[] {
 const HEADERS = ["stage", "mode", "workers", "in", "out", "errors", "items/s", "utilization", "p50 ms", "p90 ms", "p99 ms", "queue peak/max"];
 
 /** The whole view: a status line, the bottleneck, the error if any, and the table. */
-export function statsHtml(stats: RunStats): string {
+export function statsHtml(stats: RunSnapshot): string {
   const seconds = (stats.durationMs / 1000).toFixed(2);
   const color = STATUS_COLOR[stats.status];
   const lines = [`<b>pipelab run</b>: <span style="color:${color};font-weight:600">${stats.status}</span> in ${seconds} s`];

@@ -2,7 +2,7 @@
  * TerminalProgress: redraws a run's progress block on a TTY at most four
  * times a second, and once more when the run ends. It only reads snapshots.
  */
-import type { RunStats } from "../stats/run-stats";
+import type { RunSnapshot } from "../stats/snapshot";
 import { progressLines } from "./progress-lines";
 
 const REDRAW_MS = 250;
@@ -16,7 +16,7 @@ export class TerminalProgress {
   private drawn = 0;
 
   constructor(
-    private readonly snapshot: () => RunStats,
+    private readonly snapshot: () => RunSnapshot,
     private readonly out: ProgressSink = process.stderr,
   ) {}
 

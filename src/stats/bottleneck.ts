@@ -5,7 +5,7 @@
  * When no stage is busy, the run waits either on its consumer (the last stage
  * is blocked on a full buffer) or on its source (the first stage waits for input).
  */
-import type { Bottleneck, StageStats } from "./run-stats";
+import type { Bottleneck, StageStats } from "./snapshot";
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 

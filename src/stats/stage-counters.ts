@@ -5,7 +5,7 @@
  * per wait or per batch, and latency for a sample of synchronous items.
  */
 import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
-import type { QueueStats, RemoteWorkerStats, StageFailure, StageStats } from "./run-stats";
+import type { QueueStats, RemoteWorkerStats, StageFailure, StageStats } from "./snapshot";
 
 export class StageCounters {
   /** Items taken from the input (place markers excluded). */

@@ -3,7 +3,7 @@
  * stage) so throughput and queues can be charted. Bounded: when it has
  * MAX_SAMPLES it drops every other sample and samples half as often.
  */
-import type { TimelineSample } from "./run-stats";
+import type { TimelineSample } from "./snapshot";
 
 const FIRST_INTERVAL_MS = 100;
 const MAX_SAMPLES = 300;

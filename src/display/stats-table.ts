@@ -1,7 +1,7 @@
 /**
  * The text table of a run's statistics, for terminals and console.log.
  */
-import type { RunStats, StageStats } from "./run-stats";
+import type { RunSnapshot, StageStats } from "../stats/snapshot";
 
 interface Column {
   title: string;
@@ -28,7 +28,7 @@ const COLUMNS: Column[] = [
   { title: "queue peak/max", value: (s) => `${s.queue.peak}/${s.queue.maxsize || "∞"}` },
 ];
 
-export function formatStatsTable(stats: RunStats): string {
+export function formatStatsTable(stats: RunSnapshot): string {
   const cells = stats.stages.map((stage) => COLUMNS.map((c) => c.value(stage)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]) =>

@@ -1,18 +1,10 @@
 /**
- * RunStats: what a run did, stage by stage, as plain data with a readable
- * table. A snapshot: it does not change as the run goes on.
+ * A run's statistics as plain data: what the supervisor measures and every
+ * view (tables, charts, progress, the public RunStats) reads. A snapshot: it
+ * does not change as the run goes on. Imports nothing above stats/.
  */
-import { inspect } from "node:util";
-import type { DataFrame } from "danfojs";
-import { Chart } from "../display/chart";
-import type { ChartKind } from "../display/chart-specs";
-import { type Displayable, installDisplayProtocol, type MimeBundle } from "../display/mime-bundle";
-import { statsHtml } from "../display/stats-html";
-import { TableBuilder } from "../io/table-builder";
-import { tableToDataFrame } from "../io/dataframe-sink";
 import type { ItemIndex } from "../errors";
 import type { Mode } from "../options";
-import { formatStatsTable } from "./table";
 
 export type RunStatus = "running" | "done" | "failed" | "cancelled";
 
@@ -120,75 +112,20 @@ export type StageRow = Omit<StageStats, "latency" | "queue" | "remoteWorkers"> &
   queueCurrent: number;
 };
 
-/** `Failed`: what a failed item can be (see Pipeline). */
-export class RunStats<Failed = unknown> implements Displayable {
-  constructor(
-    readonly status: RunStatus,
-    /** When the run started (ms since the epoch). */
-    readonly startedAt: number,
-    readonly durationMs: number,
-    /** Why the run failed or was cancelled. */
-    readonly error: Error | undefined,
-    readonly stages: StageStats[],
-    readonly bottleneck: Bottleneck | undefined,
-    /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
-    readonly timeline: TimelineSample[],
-    /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
-    readonly failures: StageFailure<Failed>[] = [],
-    /** Failed items past the stages' maxFailures: counted, not kept. */
-    readonly failuresDropped = 0,
-  ) {}
-
-  /**
-   * One plain object per stage.
-   * @example console.table((await p.run()).toRows())
-   */
-  toRows(): StageRow[] {
-    return this.stages.map(({ latency, queue, remoteWorkers: _remote, ...rest }) => ({
-      ...rest,
-      latencyP50: latency.p50,
-      latencyP90: latency.p90,
-      latencyP99: latency.p99,
-      latencyMax: latency.max,
-      queueMaxsize: queue.maxsize,
-      queuePeak: queue.peak,
-      queueCurrent: queue.current,
-    }));
-  }
-
-  /**
-   * The rows of toRows() as a danfojs DataFrame (danfojs is loaded on first use).
-   * @example (await p.run()).toDataFrame().sortValues("busyMs", { ascending: false }).print()
-   */
-  toDataFrame(): DataFrame {
-    const builder = new TableBuilder("stats.toDataFrame()");
-    for (const row of this.toRows()) builder.add(row);
-    return tableToDataFrame(builder);
-  }
-
-  /**
-   * A chart of this run: `"throughput"` (items/s per stage over time), `"queues"`
-   * (buffer occupancy over time), `"latency"` (per-item latency percentiles per
-   * stage) or `"utilization"` (busy share per stage, the bottleneck in red).
-   * @example stats.chart("throughput")                       // last expression of a cell: shows the chart
-   * @example await stats.chart("queues").save("queues.png")  // plain Node
-   */
-  chart(kind: ChartKind): Chart {
-    return new Chart(kind, this);
-  }
-
-  /** A table for terminals. */
-  toString(): string {
-    return formatStatsTable(this);
-  }
-
-  /** The notebook view: an HTML table (inline styles, no scripts) and the text table. */
-  toMimeBundle(): MimeBundle {
-    return { "text/plain": this.toString(), "text/html": statsHtml(this) };
-  }
-
-  [inspect.custom](): string {
-    return this.toString();
-  }
+/** One moment of a run, as data. `Failed`: what a failed item can be (see Pipeline). */
+export interface RunSnapshot<Failed = unknown> {
+  readonly status: RunStatus;
+  /** When the run started (ms since the epoch). */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** Why the run failed or was cancelled. */
+  readonly error: Error | undefined;
+  readonly stages: StageStats[];
+  readonly bottleneck: Bottleneck | undefined;
+  /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
+  readonly timeline: TimelineSample[];
+  /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
+  readonly failures: StageFailure<Failed>[];
+  /** Failed items past the stages' maxFailures: counted, not kept. */
+  readonly failuresDropped: number;
 }
-installDisplayProtocol(RunStats);
