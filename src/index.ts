@@ -1,12 +1,12 @@
 /// <reference path="../types/danfojs-ambient.d.ts" />
 export { Pipeline, from, range, concat } from "./pipeline";
-export { fromCSV } from "./io/csv-file-source";
-export type { CsvCast, CsvSourceOptions } from "./io/csv-file-source";
-export { fromJSONL } from "./io/jsonl-file-source";
+export { fromCSV } from "./sources/csv-file-source";
+export type { CsvCast, CsvSourceOptions } from "./sources/csv-file-source";
+export { fromJSONL } from "./sources/jsonl-file-source";
 export type { StageFn, Expansion } from "./pipeline";
 export type { Mode, ModuleFunction, OnError, ResourceLimits, StageContext, StageOptions, StartValues } from "./options";
-export type { SourceInput } from "./io/source";
-export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./io/export-options";
+export type { SourceInput } from "./stages/source";
+export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
 export type { Bottleneck, LatencyStats, QueueStats, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";

@@ -7,8 +7,8 @@ import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
 import { contextFunctionWires, encodeContext, functionToWire } from "./executors/function-source";
 import type { StageWire } from "./executors/wire";
-import { CsvEncoder } from "./io/csv-encoder";
-import { collectDataFrame } from "./io/dataframe-sink";
+import { CsvEncoder } from "./sinks/csv-encoder";
+import { collectDataFrame } from "./sinks/dataframe-sink";
 import {
   checkPath,
   type CsvOptions,
@@ -18,11 +18,11 @@ import {
   type FileExport,
   type FileExportOptions,
   jsonlOptions,
-} from "./io/export-options";
-import { writeRunToFile } from "./io/file-export";
-import { JsonlEncoder } from "./io/jsonl-encoder";
-import { MergedRuns } from "./io/merged-runs";
-import { Source, type SourceInput } from "./io/source";
+} from "./sinks/export-options";
+import { writeRunToFile } from "./sinks/file-export";
+import { JsonlEncoder } from "./sinks/jsonl-encoder";
+import { MergedRuns } from "./stages/merged-runs";
+import { Source, type SourceInput } from "./stages/source";
 import {
   type ModuleFunction,
   type Operation,

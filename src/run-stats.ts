@@ -11,8 +11,8 @@ import type { ChartKind } from "./display/chart-specs";
 import { type Displayable, installDisplayProtocol, type MimeBundle } from "./display/mime-bundle";
 import { statsBundle } from "./display/stats-bundle";
 import { formatStatsTable } from "./display/stats-table";
-import { TableBuilder } from "./io/table-builder";
-import { tableToDataFrame } from "./io/dataframe-sink";
+import { TableBuilder } from "./sinks/table-builder";
+import { tableToDataFrame } from "./sinks/dataframe-sink";
 import type { Bottleneck, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";
 
 /**

@@ -3,7 +3,7 @@
  * when it was added. The builder makes these; the supervisor runs them.
  */
 import type { StageWire } from "./executors/wire";
-import type { Source } from "./io/source";
+import type { Source } from "./stages/source";
 import type { Operation, ResolvedModuleFunction, ResolvedStageOptions, StageFunction } from "./options";
 
 export interface StageStep {

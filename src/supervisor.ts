@@ -11,8 +11,8 @@ import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import type { Executor } from "./executors/executor";
 import { InProcessExecutor } from "./executors/in-process";
-import { type SourceGate, SourcePump } from "./io/source-pump";
-import { cancelOnInterrupt } from "./kernel-interrupt";
+import { type SourceGate, SourcePump } from "./stages/source-pump";
+import { cancelOnInterrupt } from "./kernel/interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
 import type { RunControl } from "./run-control";
 import type { RunOptions } from "./run-options";
@@ -251,7 +251,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     // Loaded on first use: BullMQ and ioredis (cluster) and piscina (worker) would otherwise
     // make up most of what `require("pipelab")` costs, and most pipelines need neither.
     if (mode === "cluster") {
-      const { ClusterExecutor } = require("./executors/cluster") as typeof import("./executors/cluster");
+      const { ClusterExecutor } = require("./cluster/cluster-executor") as typeof import("./cluster/cluster-executor");
       return new ClusterExecutor({ ...step.wire!, stage: name }, step.options, counters);
     }
     if (mode === "worker") {

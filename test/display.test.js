@@ -4,7 +4,7 @@ const { test, describe, afterEach } = require("node:test");
 const assert = require("node:assert/strict");
 const { from, range, display, Chart, DataFramePreview } = require("../dist");
 const { setDisplaySink, currentSink } = require("../dist/display/display");
-const { TextSink } = require("../dist/display/sinks/text-sink");
+const { TextSink } = require("../dist/display/adapters/text-sink");
 
 /** A notebook-like sink that records every write. */
 function recordingSink() {

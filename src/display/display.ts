@@ -6,10 +6,10 @@
 import { randomUUID } from "node:crypto";
 import { asDisplayable } from "./dataframe-preview";
 import { bundleOf, type MimeBundle } from "./mime-bundle";
-import { DenoSink, findDenoJupyter } from "./sinks/deno-sink";
-import type { DisplaySink } from "./sinks/display-sink";
-import { TextSink } from "./sinks/text-sink";
-import { findTslab, findTslabJupyter, TslabSink } from "./sinks/tslab-sink";
+import { DenoSink, findDenoJupyter } from "./adapters/deno-sink";
+import type { DisplaySink } from "./adapters/display-sink";
+import { TextSink } from "./adapters/text-sink";
+import { findTslab, findTslabJupyter, TslabSink } from "./adapters/tslab-sink";
 
 export interface DisplayOptions {
   /** Names the display entry, so a later call with `update: true` replaces it in place. */

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RunSnapshot } from "../stats/snapshot";
-import type { DisplaySink } from "./sinks/display-sink";
+import type { DisplaySink } from "./adapters/display-sink";
 import { statsBundle } from "./stats-bundle";
 
 const UPDATE_MS = 250;

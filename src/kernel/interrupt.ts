@@ -5,7 +5,7 @@
  * The listener exists only inside tslab and only while a run is in
  * progress: in plain Node, Ctrl-C keeps its usual meaning.
  */
-import { findTslab } from "./display/sinks/tslab-sink";
+import { findTslab } from "../display/adapters/tslab-sink";
 
 const cancels = new Set<() => void>();
 let listening = false;

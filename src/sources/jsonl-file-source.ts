@@ -5,7 +5,7 @@
 import { createReadStream, type ReadStream } from "node:fs";
 import { describe } from "../options";
 import { from, type Pipeline } from "../pipeline";
-import { checkPath } from "./export-options";
+import { checkPath } from "../sinks/export-options";
 import { StreamRecords } from "./stream-records";
 
 const WHO = "fromJSONL()";

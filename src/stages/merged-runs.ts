@@ -3,7 +3,8 @@
  * yields their items as they arrive. Its return() cancels every run still
  * going and resolves when they have all torn down.
  */
-import type { Run } from "../supervisor";
+/** A run as concat() reads it: an iterator that stops its run on return(). */
+type RunIterator = AsyncIterator<unknown> & { return(): Promise<IteratorResult<unknown>> };
 
 type Step = { index: number; result: IteratorResult<unknown> };
 
@@ -11,7 +12,7 @@ export class MergedRuns implements AsyncIterableIterator<unknown> {
   private readonly pending = new Map<number, Promise<Step>>();
   private readonly active: Set<number>;
 
-  constructor(private readonly runs: readonly Run<unknown>[]) {
+  constructor(private readonly runs: readonly RunIterator[]) {
     this.active = new Set(runs.keys());
   }
 

@@ -7,7 +7,7 @@ import { createReadStream, type ReadStream } from "node:fs";
 import { type CsvError, type Options, type Parser, parse } from "csv-parse";
 import { describe } from "../options";
 import { from, type Pipeline } from "../pipeline";
-import { checkColumnNames, checkDelimiter, checkPath } from "./export-options";
+import { checkColumnNames, checkDelimiter, checkPath } from "../sinks/export-options";
 import { StreamRecords } from "./stream-records";
 
 /** How one column's text becomes a value. */

@@ -11,14 +11,14 @@
 import { randomBytes } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
 import type IORedis from "ioredis";
-import type { JobData, JobResult } from "../cluster/job";
-import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey } from "../cluster/redis";
-import { publishStage } from "../cluster/stage-signature";
+import type { JobData, JobResult } from "./job";
+import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey } from "./redis";
+import { publishStage } from "./stage-signature";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
-import { DEFERRED, type Executor, type ExecutorTask, type ResultSink, STOP_GRACE_MS } from "./executor";
-import { deliverAnswers } from "./batch-answers";
-import type { StageWire } from "./wire";
+import { DEFERRED, type Executor, type ExecutorTask, type ResultSink, STOP_GRACE_MS } from "../executors/executor";
+import { deliverAnswers } from "../executors/batch-answers";
+import type { StageWire } from "../executors/wire";
 
 /** The most items per job; fast items fill it, so a Redis round trip carries many. */
 const MAX_BATCH = 500;
