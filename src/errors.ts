@@ -7,6 +7,46 @@
 export type ItemIndex = number | string;
 
 /**
+ * The stable codes of pipelab's errors: match `error.code` against these, never the message.
+ * @example catch (e) { if (e instanceof StageError && e.code === ErrorCode.Timeout) retryLater(e.index); }
+ */
+export const ErrorCode = {
+  /** The stage function threw or rejected; its error is the `cause`. */
+  StageFailed: "ERR_PIPELAB_STAGE_FAILED",
+  /** An item took longer than the stage's `timeout`. */
+  Timeout: "ERR_PIPELAB_TIMEOUT",
+  /** A worker thread or a cluster worker died, or failed outside the function. */
+  WorkerDied: "ERR_PIPELAB_WORKER_DIED",
+  /** `onStart` or `onDone` failed. */
+  HookFailed: "ERR_PIPELAB_HOOK_FAILED",
+  /** An item, result or context value that cannot cross to another thread or process intact. */
+  NotCloneable: "ERR_PIPELAB_NOT_CLONEABLE",
+  /** A cluster worker refused to run the stage (unsigned, bad signature, module outside --modules). */
+  Refused: "ERR_PIPELAB_REFUSED",
+  /** The source failed. */
+  SourceFailed: "ERR_PIPELAB_SOURCE_FAILED",
+  /** The run was cancelled (a signal, a break, an interrupt). Node's own code for an abort. */
+  Aborted: "ABORT_ERR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * A failure of pipelab's own machinery rather than of the user's function (a thread that died,
+ * a value that cannot be cloned, a refusal): the StageError that reports it carries its code.
+ * @internal
+ */
+export class PipelabFault extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; name?: string } = {},
+  ) {
+    super(message, { cause: options.cause });
+    this.name = options.name ?? "Error";
+  }
+}
+
+/**
  * A stage function, hook or source failed. `cause` is the original error
  * (rebuilt with its name, message and stack when it was thrown in a worker thread).
  *
@@ -15,14 +55,18 @@ export type ItemIndex = number | string;
  * catch (e) { if (e instanceof StageError) console.log(e.stage, e.index, e.cause); }
  */
 export class StageError extends Error {
+  /** What failed, as a stable code (see ErrorCode). */
+  readonly code: ErrorCode;
   /** Name of the stage that failed (`"source"` for the source). */
   readonly stage: string;
   /** Index of the failing item, when one item was being processed. */
   readonly index: ItemIndex | undefined;
 
-  constructor(message: string, options: { stage: string; index?: ItemIndex; cause?: unknown }) {
+  /** @internal */
+  constructor(message: string, options: { stage: string; index?: ItemIndex; cause?: unknown; code?: ErrorCode }) {
     super(message, { cause: options.cause });
     this.name = "StageError";
+    this.code = options.code ?? (options.cause instanceof PipelabFault ? options.cause.code : ErrorCode.StageFailed);
     this.stage = options.stage;
     this.index = options.index;
   }
@@ -33,8 +77,9 @@ export class TimeoutError extends StageError {
   /** The stage's timeout in milliseconds. */
   readonly timeout: number;
 
+  /** @internal */
   constructor(stage: string, index: ItemIndex, timeout: number) {
-    super(`Stage "${stage}" timed out on item ${index}: no result after ${timeout} ms`, { stage, index });
+    super(`Stage "${stage}" timed out on item ${index}: no result after ${timeout} ms`, { stage, index, code: ErrorCode.Timeout });
     this.name = "TimeoutError";
     this.timeout = timeout;
   }
@@ -42,8 +87,9 @@ export class TimeoutError extends StageError {
 
 /** The run was cancelled through an AbortSignal. `cause` is the signal's reason. */
 export class AbortError extends Error {
-  readonly code = "ABORT_ERR";
+  readonly code = ErrorCode.Aborted;
 
+  /** @internal */
   constructor(reason?: unknown) {
     super("The pipeline run was aborted", { cause: reason });
     this.name = "AbortError";

@@ -10,7 +10,7 @@ export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
 export type { Bottleneck, LatencyStats, QueueStats, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";
-export { StageError, TimeoutError, AbortError } from "./errors";
+export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";
 export type { ItemIndex } from "./errors";
 export { display } from "./display/display";
 export type { DisplayOptions } from "./display/display";

@@ -114,6 +114,12 @@ export interface ResolvedStageOptions {
   mode: Mode;
   workers: number;
   maxsize: number;
+  /**
+   * Items the stage may hold at once, produced or in the making: maxsize + workers, or
+   * Infinity when maxsize is 0 (unbounded). Computed here once; the runner, the executors
+   * and ordered()'s window read it.
+   */
+  budget: number;
   ordered: boolean;
   /** 0 means no limit. */
   timeout: number;
@@ -259,6 +265,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     // A sync stage runs one item at a time by definition; more workers would be a lie.
     workers: mode === "sync" ? 1 : workers,
     maxsize,
+    budget: maxsize === 0 ? Infinity : maxsize + (mode === "sync" ? 1 : workers),
     ordered: o.ordered ?? true,
     timeout: timeout === Infinity ? 0 : timeout,
     onStart: o.onStart as Hook | undefined,

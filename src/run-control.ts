@@ -11,17 +11,11 @@ export interface RunControl {
   finishEarly(): void;
 }
 
-/** Resolves when `signal` aborts. Never rejects; used to stop waiting for things that may never settle. */
-export function whenAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-}
-
 /**
  * `promise`'s outcome, or `stopped` as soon as `signal` aborts. The abort listener is removed
  * when the promise settles: racing many steps against one shared promise that never settles
- * (`Promise.race([step, whenAborted(signal)])` in a loop) would keep a reaction per step alive
- * on it, about half a kilobyte per item for the whole run.
+ * (`Promise.race([step, aborted])` in a loop) would keep a reaction per step alive on it,
+ * about half a kilobyte per item for the whole run.
  */
 export function unlessAborted<T, S>(promise: PromiseLike<T>, signal: AbortSignal, stopped: S): Promise<T | S> {
   if (signal.aborted) return Promise.resolve(stopped);

@@ -306,8 +306,7 @@ function orderWindow(steps: readonly Step[]): number {
       window += DEFAULT_MAXSIZE + 1;
       continue;
     }
-    if (step.options.maxsize === 0) return Infinity;
-    window += step.options.maxsize + step.options.workers;
+    window += step.options.budget;
   }
   return window;
 }

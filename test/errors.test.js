@@ -3,7 +3,7 @@
 // failing item's index; promptly; and never hang (pypeln #110, #119).
 const { describe, test } = require("node:test");
 const assert = require("node:assert/strict");
-const { from, range, StageError, TimeoutError, AbortError } = require("../dist");
+const { from, range, StageError, TimeoutError, AbortError, ErrorCode } = require("../dist");
 const { MODES, sleep } = require("./helpers");
 
 for (const mode of MODES) {
@@ -53,6 +53,44 @@ for (const mode of MODES) {
     });
   });
 }
+
+describe("error codes: what failed, matched without reading messages", () => {
+  const codeOf = async (pipeline, options) => {
+    try {
+      await pipeline.toArray(options);
+    } catch (error) {
+      return error.code;
+    }
+    assert.fail("the run did not fail");
+  };
+
+  test("each kind of failure has its own stable code", async () => {
+    const fails = () => {
+      throw new Error("boom");
+    };
+    assert.equal(await codeOf(range(3).map(fails)), "ERR_PIPELAB_STAGE_FAILED");
+    assert.equal(await codeOf(range(3).map(fails, { mode: "worker" })), ErrorCode.StageFailed);
+    assert.equal(await codeOf(range(3).map(() => sleep(200), { timeout: 20 })), ErrorCode.Timeout);
+    assert.equal(await codeOf(range(3).map(() => process.exit(3), { mode: "worker" })), ErrorCode.WorkerDied);
+    assert.equal(await codeOf(range(3).map((x) => x, { onStart: fails })), ErrorCode.HookFailed);
+    assert.equal(await codeOf(range(3).map((x) => x, { mode: "worker", onStart: fails })), ErrorCode.HookFailed);
+    assert.equal(await codeOf(range(3).map(() => () => 1, { mode: "worker" })), ErrorCode.NotCloneable);
+    assert.equal(await codeOf(from([{ f: () => 1 }]).map((x) => x, { mode: "worker" })), ErrorCode.NotCloneable);
+    assert.equal(await codeOf(from(function* () {
+      yield 1;
+      throw new Error("disk gone");
+    })), ErrorCode.SourceFailed);
+    assert.equal(await codeOf(range(3).map(() => sleep(200)), { signal: AbortSignal.timeout(20) }), ErrorCode.Aborted);
+  });
+
+  test("a user's error that has a code of its own does not change the stage's code", async () => {
+    const error = await range(1).map(() => {
+      throw Object.assign(new Error("reset"), { code: "ECONNRESET" });
+    }).toArray().catch((e) => e);
+    assert.equal(error.code, ErrorCode.StageFailed);
+    assert.equal(error.cause.code, "ECONNRESET");
+  });
+});
 
 describe("errors that must not hang or vanish", () => {
   test("one failing item of 100 with 8 async workers rejects (pypeln #119)", async () => {

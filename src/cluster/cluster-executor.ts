@@ -10,6 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Queue, QueueEvents } from "bullmq";
+import { ErrorCode, PipelabFault } from "../errors";
 import type IORedis from "ioredis";
 import type { JobData, JobResult } from "./job";
 import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey } from "./redis";
@@ -83,7 +84,7 @@ export class ClusterExecutor implements Executor {
     const refusal = await this.client?.lindex(refusalsKey(this.queueName), 0).catch(() => null);
     if (!refusal) return;
     clearInterval(this.refusalWatch);
-    this.sink.failStage(new Error(`a cluster worker refused the stage: ${refusal}`));
+    this.sink.failStage(new PipelabFault(ErrorCode.Refused, `a cluster worker refused the stage: ${refusal}`));
   }
 
   hasRoom(): boolean {
@@ -134,7 +135,7 @@ export class ClusterExecutor implements Executor {
     try {
       result = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobResult;
     } catch (error) {
-      for (const task of tasks) this.sink.fail(task, new Error(`an unreadable answer came back from a worker: ${(error as Error).message}`));
+      for (const task of tasks) this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `an unreadable answer came back from a worker: ${(error as Error).message}`));
       return;
     }
     const perItemMs = result.busyMs / tasks.length;
@@ -152,7 +153,7 @@ export class ClusterExecutor implements Executor {
     if (!tasks) return;
     this.pending.delete(jobId);
     this.inFlight -= tasks.length;
-    for (const task of tasks) if (!this.abandoned.delete(task)) this.sink.fail(task, new Error(`a cluster worker failed on the batch: ${reason}`));
+    for (const task of tasks) if (!this.abandoned.delete(task)) this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `a cluster worker failed on the batch: ${reason}`));
   }
 
   /** A timed-out item: a remote worker cannot be interrupted, so its answer is dropped when it comes. */

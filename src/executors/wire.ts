@@ -5,6 +5,7 @@
  * so pipelab looks first and names what would be lost.
  */
 import { MessagePort } from "node:worker_threads";
+import { type ErrorCode, PipelabFault } from "../errors";
 import type { Operation } from "../options";
 import type { FunctionWire } from "./function-source";
 
@@ -59,17 +60,21 @@ export interface WireError {
   message: string;
   stack?: string;
   code?: unknown;
+  /** A PipelabFault (its code is one of pipelab's), not an error of the user's function. */
+  fault?: boolean;
 }
 
 export function errorToWire(error: unknown): WireError {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack, code: (error as { code?: unknown }).code };
+    const wire: WireError = { name: error.name, message: error.message, stack: error.stack, code: (error as { code?: unknown }).code };
+    if (error instanceof PipelabFault) wire.fault = true;
+    return wire;
   }
   return { name: "Error", message: String(error) };
 }
 
 export function errorFromWire(wire: WireError): Error {
-  const error = new Error(wire.message);
+  const error = wire.fault ? new PipelabFault(wire.code as ErrorCode, wire.message, { name: wire.name }) : new Error(wire.message);
   error.name = wire.name;
   if (wire.stack) error.stack = wire.stack;
   if (wire.code !== undefined) (error as { code?: unknown }).code = wire.code;

@@ -7,6 +7,7 @@
  * one is answered (the main thread keeps up to two in flight).
  */
 import type { MessagePort } from "node:worker_threads";
+import { ErrorCode, PipelabFault } from "../errors";
 import { decodeContext, loadFunction } from "./function-source";
 import { isThenable } from "../thenable";
 import { shape } from "./operation-shape";
@@ -77,7 +78,7 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
 
   return new Promise<ServeResult>((resolve) => {
     port.on("messageerror", (error: Error) => {
-      batches.push(new Error(`a batch of items could not be received by the worker thread: ${error.message}`));
+      batches.push(new PipelabFault(ErrorCode.NotCloneable, `a batch of items could not be received by the worker thread: ${error.message}`));
       startDraining();
     });
     port.on("message", async (message: ToWorker) => {
@@ -127,7 +128,7 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
       result = shape(stage.operation, result);
       if (isThenable(result)) result = await result;
       const problem = findUncloneable(result, "result");
-      if (problem) throw Object.assign(new Error(`${problem}; results must be plain data to return from a worker thread`), { name: "DataCloneError" });
+      if (problem) throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; results must be plain data to return from a worker thread`, { name: "DataCloneError" });
       results.push(result);
     } catch (error) {
       results.push(undefined);

@@ -14,6 +14,7 @@
 import { join } from "node:path";
 import { MessageChannel } from "node:worker_threads";
 import { Piscina } from "piscina";
+import { ErrorCode, PipelabFault } from "../errors";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
@@ -57,10 +58,10 @@ export class WorkerExecutor implements Executor {
     private readonly options: ResolvedStageOptions,
     private readonly counters: StageCounters,
   ) {
-    const { maxsize, workers, timeout } = options;
+    const { budget, workers, timeout } = options;
     // A timeout is per item, so an item must start as soon as it is sent: no batching, no queue.
     this.batchesPerThread = this.minBatchesPerThread = timeout > 0 ? 1 : 2;
-    const bound = maxsize === 0 ? MAX_BATCH : Math.floor((maxsize + workers) / (workers * this.batchesPerThread));
+    const bound = budget === Infinity ? MAX_BATCH : Math.floor(budget / (workers * this.batchesPerThread));
     this.maxBatch = timeout > 0 ? 1 : Math.max(1, Math.min(MAX_BATCH, bound));
     this.carryOn = wire.continueOnError;
   }
@@ -148,7 +149,7 @@ export class WorkerExecutor implements Executor {
     if (this.abandoning) return;
     const killed = thread.kill.signal.aborted;
     const reason = error instanceof Error ? error.message : String(error);
-    const lost = new Error(`worker thread ${thread.index} died: ${reason}`, { cause: error });
+    const lost = new PipelabFault(ErrorCode.WorkerDied, `worker thread ${thread.index} died: ${reason}`, { cause: error });
     // The item it was on is known only when it held one item: an answer it posted just before
     // dying may still be on its way, so the oldest batch alone cannot tell.
     let culprit = held.length === 1 && !killed ? held[0] : undefined;
@@ -224,7 +225,7 @@ export class WorkerExecutor implements Executor {
   call(task: ExecutorTask): typeof DEFERRED {
     const problem = findUncloneable(task.envelope.value, "item");
     if (problem) {
-      throw new TypeError(`${problem}; items sent to worker threads must be plain data (structured-cloneable)`);
+      throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; items sent to worker threads must be plain data (structured-cloneable)`, { name: "TypeError" });
     }
     const thread = this.leastLoaded();
     if (!thread) throw new Error("no worker thread is running");
@@ -273,7 +274,7 @@ export class WorkerExecutor implements Executor {
       thread.sent.pop();
       thread.load -= batch.length;
       this.inFlight -= batch.length;
-      const cause = new TypeError(`the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error });
+      const cause = new PipelabFault(ErrorCode.NotCloneable, `the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error, name: "TypeError" });
       const culprit = batch.find((task) => !canClone(task.envelope.value)) ?? batch[0]!;
       this.sink.fail(culprit, cause);
     }

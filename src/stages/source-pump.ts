@@ -7,7 +7,7 @@ import type { BoundedBuffer } from "../buffer";
 import type { Doorbell } from "../doorbell";
 import { FairShare } from "../fair-share";
 import { type Envelope, valueEnvelope } from "../envelope";
-import { AbortError, messageOf, StageError } from "../errors";
+import { AbortError, ErrorCode, messageOf, StageError } from "../errors";
 import { type RunControl, unlessAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
 import { isThenable } from "../thenable";
@@ -81,6 +81,7 @@ export class SourcePump {
       stage: "source",
       index: this.counters.itemsOut,
       cause: error,
+      code: ErrorCode.SourceFailed,
     });
   }
 }
