@@ -98,18 +98,21 @@ export interface ResourceLimits {
   stackSizeMb?: number;
 }
 
-/** The operations a stage can perform with its function. */
+/** @internal The operations a stage can perform with its function. */
 export type Operation = "map" | "flatMap" | "filter" | "each";
 
+/** @internal */
 export type StageFunction = (item: unknown, ctx: Record<string, unknown>) => unknown;
+/** @internal */
 export type Hook = (ctx: Record<string, unknown>) => unknown;
 
-/** A module function after resolution: an absolute `file:` URL (or a package's resolved file). */
+/** @internal A module function after resolution: an absolute `file:` URL (or a package's resolved file). */
 export interface ResolvedModuleFunction {
   module: string;
   export: string;
 }
 
+/** @internal */
 export interface ResolvedStageOptions {
   mode: Mode;
   workers: number;
@@ -139,10 +142,11 @@ export interface ResolvedStageOptions {
   secret: string | undefined;
 }
 
+/** @internal */
 export const DEFAULT_MAXSIZE = 1000;
 /** Each worker slot has its own context (and, in worker mode, its own thread): a bound that keeps a typo from exhausting memory. */
 const MAX_WORKERS = 10_000;
-/** Node's timers cannot wait longer: a longer delay fires at once. */
+/** @internal Node's timers cannot wait longer: a longer delay fires at once. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 const MODES: readonly Mode[] = ["sync", "async", "worker", "cluster"];
 const ON_ERROR: readonly OnError[] = ["raise", "skip", "collect"];
@@ -167,7 +171,7 @@ const KNOWN = new Set([
   "secret",
 ]);
 
-/** Checks the options given to `map`, `filter`, ... and fills in defaults. */
+/** @internal Checks the options given to `map`, `filter`, ... and fills in defaults. */
 export function resolveStageOptions(operation: Operation, options: unknown): ResolvedStageOptions {
   if (options === undefined) options = {};
   if (typeof options !== "object" || options === null || Array.isArray(options)) {
@@ -283,7 +287,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   };
 }
 
-/** Checks a stage's function: a function, or `{ module, export }` resolved against the working directory. */
+/** @internal Checks a stage's function: a function, or `{ module, export }` resolved against the working directory. */
 export function resolveStageFunction(operation: Operation, fn: unknown, mode?: Mode): StageFunction | ResolvedModuleFunction {
   if (typeof fn === "function") return fn as StageFunction;
   if (typeof fn === "object" && fn !== null && typeof (fn as ModuleFunction).module === "string") {
@@ -309,7 +313,7 @@ function resolveModule(specifier: string): string {
   }
 }
 
-/** A short description of a bad value for an error message. */
+/** @internal A short description of a bad value for an error message. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (typeof value === "string") return JSON.stringify(value);

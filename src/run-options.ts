@@ -15,6 +15,7 @@ export interface RunOptions {
 const RUN_KEYS = ["signal", "progress"] as const;
 
 /**
+ * @internal
  * Splits `options` into the run's own options and the caller's `extra` keys (a sink's),
  * checking both the keys and the run options' values.
  * @param who the call, for messages: `"toArray()"`

@@ -6,6 +6,7 @@ import type { RunSnapshot, StageStats } from "../stats/snapshot";
 
 export type ChartKind = "throughput" | "queues" | "latency" | "utilization";
 
+/** @internal */
 export const CHART_KINDS: readonly ChartKind[] = ["throughput", "queues", "latency", "utilization"];
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json";
@@ -75,7 +76,7 @@ function overTime(title: string, values: Row[], field: string, axisTitle: string
   };
 }
 
-/** The Vega-Lite spec of one chart of a run. */
+/** @internal The Vega-Lite spec of one chart of a run. */
 export function chartSpec(kind: ChartKind, stats: RunSnapshot): object {
   const order = stageOrder(stats.stages);
   switch (kind) {

@@ -12,6 +12,7 @@ import { CHART_KINDS, type ChartKind, chartSpec } from "./chart-specs";
 import { type Displayable, installDisplayProtocol, type MimeBundle } from "./mime-bundle";
 import { renderSvg, svgToPng } from "./vega-render";
 
+/** @internal */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
 
 export class Chart implements Displayable {

@@ -15,7 +15,7 @@ export interface DataFrameLike {
   head(rows?: number): { values: unknown[] | unknown[][]; index: Array<string | number> };
 }
 
-/** True for a danfojs DataFrame (or anything with its shape, columns and head). */
+/** @internal True for a danfojs DataFrame (or anything with its shape, columns and head). */
 export function isDataFrameLike(value: unknown): value is DataFrameLike {
   const v = value as Partial<DataFrameLike> | null;
   return typeof v === "object" && v !== null && Array.isArray(v.shape) && v.shape.length === 2 && Array.isArray(v.columns) && typeof v.head === "function";
@@ -86,7 +86,7 @@ export class DataFramePreview implements Displayable {
 }
 installDisplayProtocol(DataFramePreview);
 
-/** What a value displays as when it has no display method of its own: DataFrames as a preview. */
+/** @internal What a value displays as when it has no display method of its own: DataFrames as a preview. */
 export function asDisplayable(value: unknown): Displayable | undefined {
   return isDataFrameLike(value) && !hasDisplayProtocol(value) ? new DataFramePreview(value) : undefined;
 }

@@ -20,7 +20,7 @@ export interface DisplayOptions {
 
 let override: DisplaySink | undefined;
 
-/** The adapter for this environment. */
+/** @internal The adapter for this environment. */
 export function currentSink(): DisplaySink {
   if (override) return override;
   const deno = findDenoJupyter();
@@ -30,12 +30,12 @@ export function currentSink(): DisplaySink {
   return new TextSink();
 }
 
-/** Routes all display output to `sink` (tests, custom frontends); `undefined` restores detection. */
+/** @internal Routes all display output to `sink` (tests, custom frontends); `undefined` restores detection. */
 export function setDisplaySink(sink: DisplaySink | undefined): void {
   override = sink;
 }
 
-/** The bundle for a value: a DataFrame shows as a preview, a displayable as itself, anything else as text. */
+/** @internal The bundle for a value: a DataFrame shows as a preview, a displayable as itself, anything else as text. */
 export function toMimeBundle(value: unknown): MimeBundle {
   return bundleOf(asDisplayable(value) ?? value);
 }

@@ -18,12 +18,12 @@ export interface Displayable {
   toMimeBundle(): MimeBundle;
 }
 
-/** True for anything that implements the display protocol. */
+/** @internal True for anything that implements the display protocol. */
 export function hasDisplayProtocol(value: unknown): value is { [DISPLAY](): MimeBundle } {
   return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as Record<symbol, unknown>)[DISPLAY] === "function";
 }
 
-/** The bundle an arbitrary value shows as: its own bundle if it has one, else its `util.inspect` text. */
+/** @internal The bundle an arbitrary value shows as: its own bundle if it has one, else its `util.inspect` text. */
 export function bundleOf(value: unknown): MimeBundle {
   const bundle = hasDisplayProtocol(value) ? value[DISPLAY]() : { "text/plain": inspect(value) };
   if (typeof bundle !== "object" || bundle === null) {
@@ -32,7 +32,7 @@ export function bundleOf(value: unknown): MimeBundle {
   return bundle;
 }
 
-/** Gives a class's instances the display protocol and ijavascript's `_toMime`. */
+/** @internal Gives a class's instances the display protocol and ijavascript's `_toMime`. */
 export function installDisplayProtocol(target: { prototype: Displayable }): void {
   const render = function (this: Displayable) {
     return this.toMimeBundle();

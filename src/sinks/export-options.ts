@@ -37,7 +37,7 @@ export interface FileExport {
   rows: number;
 }
 
-/** A non-empty array of non-empty column names (shared with fromCSV). */
+/** @internal A non-empty array of non-empty column names (shared with fromCSV). */
 export function checkColumnNames(who: string, columns: unknown): string[] {
   if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === "string" && c !== "")) {
     throw new TypeError(`${who}: option "columns" must be a non-empty array of column names, got ${describe(columns)}`);
@@ -45,7 +45,7 @@ export function checkColumnNames(who: string, columns: unknown): string[] {
   return columns as string[];
 }
 
-/** One CSV field separator character (shared with fromCSV). */
+/** @internal One CSV field separator character (shared with fromCSV). */
 export function checkDelimiter(who: string, delimiter: unknown): string {
   if (typeof delimiter !== "string" || [...delimiter].length !== 1 || /["\r\n]/.test(delimiter)) {
     throw new TypeError(`${who}: option "delimiter" must be one character other than a quote or a line break, got ${describe(delimiter)}`);
@@ -61,6 +61,7 @@ function checkColumnList(who: string, value: unknown): string[] {
   return columns as string[];
 }
 
+/** @internal */
 export function checkPath(who: string, path: unknown): string {
   if (typeof path !== "string" || path === "") throw new TypeError(`${who}: path must be a non-empty string, got ${describe(path)}`);
   return path;
@@ -71,18 +72,21 @@ function checkPartial(who: string, partial: unknown): boolean {
   return partial ?? false;
 }
 
+/** @internal */
 export function dataFrameOptions(options: unknown): { run: RunOptions; columns: string[] | undefined } {
   const who = "toDataFrame()";
   const { run, own } = resolveRunOptions<DataFrameOptions>(who, options, ["columns"]);
   return { run, columns: own.columns === undefined ? undefined : checkColumnList(who, own.columns) };
 }
 
+/** @internal */
 export function jsonlOptions(options: unknown): { run: RunOptions; partial: boolean } {
   const who = "toJSONL()";
   const { run, own } = resolveRunOptions<FileExportOptions>(who, options, ["partial"]);
   return { run, partial: checkPartial(who, own.partial) };
 }
 
+/** @internal */
 export interface CsvSettings {
   run: RunOptions;
   partial: boolean;
@@ -91,6 +95,7 @@ export interface CsvSettings {
   header: boolean;
 }
 
+/** @internal */
 export function csvOptions(options: unknown): CsvSettings {
   const who = "toCSV()";
   const { run, own } = resolveRunOptions<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);

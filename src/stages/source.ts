@@ -8,8 +8,10 @@ import { describe } from "../options";
 /** Anything `from()` reads: an iterable, an async iterable, a Node Readable, or a function that makes one per run. */
 export type SourceInput<T> = Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);
 
+/** @internal */
 export type SourceIterator = Iterator<unknown> | AsyncIterator<unknown>;
 
+/** @internal */
 export class Source {
   private consumed = false;
   /** A generator object or a stream: it can be read by one run only. */
