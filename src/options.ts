@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { describe } from "./errors";
 
 /** How a stage calls its function: one at a time, concurrently on the event loop, on worker threads, or on worker processes anywhere through Redis. */
 export type Mode = "sync" | "async" | "worker" | "cluster";
@@ -311,14 +312,4 @@ function resolveModule(specifier: string): string {
   } catch (error) {
     throw new TypeError(`module function: cannot find module "${specifier}" from ${process.cwd()}`, { cause: error });
   }
-}
-
-/** @internal A short description of a bad value for an error message. */
-export function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "string") return JSON.stringify(value);
-  if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
-  if (Array.isArray(value)) return "an array";
-  if (typeof value === "object") return `an object (${value.constructor?.name ?? "null prototype"})`;
-  return `${typeof value} ${String(value)}`;
 }

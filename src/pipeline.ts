@@ -23,6 +23,7 @@ import { writeRunToFile } from "./sinks/file-export";
 import { JsonlEncoder } from "./sinks/jsonl-encoder";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
+import { describe } from "./errors";
 import {
   type ModuleFunction,
   type Operation,
@@ -30,7 +31,6 @@ import {
   resolveStageOptions,
   type StageContext,
   type StageOptions,
-  describe,
 } from "./options";
 import { RunStats } from "./run-stats";
 import type { RunSnapshot } from "./stats/snapshot";

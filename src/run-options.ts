@@ -3,7 +3,7 @@
  * in one place, like a stage's options: an unknown key or a value of the wrong
  * type is a TypeError naming it, never a silently ignored typo.
  */
-import { describe } from "./options";
+import { describe } from "./errors";
 
 export interface RunOptions {
   /** Cancels the run: the consumer gets an AbortError, every stage stops. */

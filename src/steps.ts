@@ -1,10 +1,11 @@
 /**
  * What a pipeline is made of: its source and a list of steps, each checked
- * when it was added. The builder makes these; the supervisor runs them.
+ * when it was added, and what follows from them alone (the names shown, the
+ * window of an ordered() step). The builder makes these; the supervisor runs them.
  */
 import type { StageWire } from "./executors/wire";
 import type { Source } from "./stages/source";
-import type { Operation, ResolvedModuleFunction, ResolvedStageOptions, StageFunction } from "./options";
+import { DEFAULT_MAXSIZE, type Operation, type ResolvedModuleFunction, type ResolvedStageOptions, type StageFunction } from "./options";
 
 export interface StageStep {
   readonly type: "stage";
@@ -32,4 +33,32 @@ export type Step = StageStep | OrderedStep | TakeStep;
 export interface Plan {
   readonly source: Source;
   readonly steps: readonly Step[];
+}
+
+/**
+ * How many source items may be between the source and an ordered() stage:
+ * enough to fill every buffer and worker on the way, so the window never
+ * slows a run, yet bounded, so a stuck item cannot make ordered() hoard.
+ */
+export function orderWindow(steps: readonly Step[]): number {
+  let window = DEFAULT_MAXSIZE;
+  for (const step of steps) {
+    if (step.type !== "stage") {
+      window += DEFAULT_MAXSIZE + 1;
+      continue;
+    }
+    window += step.options.budget;
+  }
+  return window;
+}
+
+/** Each step's name in statistics and errors: its own or its default, numbered when repeated. */
+export function uniqueNames(steps: readonly Step[]): string[] {
+  const seen = new Map<string, number>();
+  return steps.map((step) => {
+    const base = step.type === "stage" ? step.options.name ?? step.defaultName : step.type;
+    const count = (seen.get(base) ?? 0) + 1;
+    seen.set(base, count);
+    return count === 1 ? base : `${base} #${count}`;
+  });
 }

@@ -23,7 +23,7 @@ import { findBottleneck } from "./stats/bottleneck";
 import type { RunSnapshot, RunStatus, StageStats } from "./stats/snapshot";
 import { newCounters, type StageCounters, stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
-import type { Plan, StageStep, Step } from "./steps";
+import { orderWindow, type Plan, type StageStep, uniqueNames } from "./steps";
 
 
 interface Part {
@@ -293,32 +293,3 @@ export class Run<T> implements AsyncIterableIterator<T> {
     }
   }
 }
-
-/**
- * How many source items may be between the source and an ordered() stage:
- * enough to fill every buffer and worker on the way, so the window never
- * slows a run, yet bounded, so a stuck item cannot make ordered() hoard.
- */
-function orderWindow(steps: readonly Step[]): number {
-  let window = DEFAULT_MAXSIZE;
-  for (const step of steps) {
-    if (step.type !== "stage") {
-      window += DEFAULT_MAXSIZE + 1;
-      continue;
-    }
-    window += step.options.budget;
-  }
-  return window;
-}
-
-function uniqueNames(steps: readonly Step[]): string[] {
-  const seen = new Map<string, number>();
-  return steps.map((step) => {
-    const base = step.type === "stage" ? step.options.name ?? step.defaultName : step.type;
-    const count = (seen.get(base) ?? 0) + 1;
-    seen.set(base, count);
-    return count === 1 ? base : `${base} #${count}`;
-  });
-}
-
-

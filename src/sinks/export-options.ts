@@ -3,7 +3,7 @@
  * one place: the run's own options (signal, progress) pass through to the run.
  * The file sources reuse the path, column and delimiter checks.
  */
-import { describe } from "../options";
+import { describe } from "../errors";
 import { resolveRunOptions, type RunOptions } from "../run-options";
 
 export interface DataFrameOptions extends RunOptions {

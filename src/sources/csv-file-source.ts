@@ -5,7 +5,7 @@
  */
 import { createReadStream, type ReadStream } from "node:fs";
 import { type CsvError, type Options, type Parser, parse } from "csv-parse";
-import { describe } from "../options";
+import { describe } from "../errors";
 import { from, type Pipeline } from "../pipeline";
 import { checkColumnNames, checkDelimiter, checkPath } from "../sinks/export-options";
 import { StreamRecords } from "./stream-records";

@@ -3,7 +3,7 @@
  * source, streamed in constant memory. Blank lines are skipped.
  */
 import { createReadStream, type ReadStream } from "node:fs";
-import { describe } from "../options";
+import { describe } from "../errors";
 import { from, type Pipeline } from "../pipeline";
 import { checkPath } from "../sinks/export-options";
 import { StreamRecords } from "./stream-records";

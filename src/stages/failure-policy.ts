@@ -1,9 +1,12 @@
 /**
  * What a failed call does to its item, from the stage's options: call again
  * (after a delay that doubles each time), fail the run, or drop the item
- * (keeping it for the run's `failures` under "collect").
+ * (keeping it for the run's `failures` under "collect"); and the StageError
+ * that reports it, naming the stage and the item.
  */
-import { AbortError } from "../errors";
+import { formatKey, type ItemKey } from "../envelope";
+import { AbortError, ErrorCode, messageOf, StageError } from "../errors";
+import { HookError } from "../executors/executor";
 import { MAX_TIMER_MS, type ResolvedStageOptions } from "../options";
 
 export type FailureAction = { kind: "retry"; delayMs: number } | { kind: "raise" } | { kind: "drop"; keep: boolean };
@@ -19,4 +22,18 @@ export function decideFailure(options: Pick<ResolvedStageOptions, "retries" | "r
   }
   if (options.onError === "raise") return { kind: "raise" };
   return { kind: "drop", keep: options.onError === "collect" };
+}
+
+/**
+ * The error a stage reports for `error`: a StageError naming the stage and, when one item was
+ * to blame, its index; `hint` explains what a person can do (worker mode: a captured variable).
+ */
+export function stageError(stage: string, error: unknown, key?: ItemKey, hint?: string): Error {
+  if (error instanceof StageError) return error;
+  if (error instanceof HookError) {
+    return new StageError(`Stage "${stage}": ${error.message}`, { stage, cause: error.cause, code: ErrorCode.HookFailed });
+  }
+  if (key === undefined) return new StageError(`Stage "${stage}" failed: ${messageOf(error)}`, { stage, cause: error });
+  const index = formatKey(key);
+  return new StageError(`Stage "${stage}" failed on item ${index}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`, { stage, index, cause: error });
 }

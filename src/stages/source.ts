@@ -3,7 +3,7 @@
  * opened afresh for every run (so a pipeline re-runs from its source).
  */
 import type { Readable } from "node:stream";
-import { describe } from "../options";
+import { describe } from "../errors";
 
 /** Anything `from()` reads: an iterable, an async iterable, a Node Readable, or a function that makes one per run. */
 export type SourceInput<T> = Iterable<T> | AsyncIterable<T> | (() => Iterable<T> | AsyncIterable<T>);

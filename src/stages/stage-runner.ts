@@ -9,19 +9,24 @@
  * at most its budget of items it has produced or is producing. A flatMap item's
  * children count one by one (see Expansions); the timing of calls and the
  * per-item timers are CallClock's.
+ *
+ * Longer than 300 lines because an item's whole life in the stage is here: taken,
+ * called, answered, failed or retried, written, retired. Each step changes the
+ * same task and counters at the same moment; split further, a task would go back
+ * and forth between files.
  */
 import type { BoundedBuffer } from "../buffer";
 import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
 import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope } from "../envelope";
-import { ErrorCode, messageOf, StageError, TimeoutError } from "../errors";
-import { DEFERRED, type Executor, HookError, type ResultSink } from "../executors/executor";
+import { TimeoutError } from "../errors";
+import { DEFERRED, type Executor, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
 import { isThenable } from "../thenable";
 import type { Operation, ResolvedStageOptions } from "../options";
 import { type RunControl, unlessAborted } from "../run-control";
 import type { StageCounters } from "../stats/stage-counters";
-import { decideFailure } from "./failure-policy";
+import { decideFailure, stageError } from "./failure-policy";
 import { OutputQueue } from "./output-queue";
 import { CallClock, SLOW_ASYNC_MS, SLOW_CALL_MS } from "./call-clock";
 import { type ExpansionHost, Expansions, type OrderWindow } from "./expansion";
@@ -365,20 +370,7 @@ export class StageRunner {
   }
 
   private wrap(error: unknown, key?: ItemKey): Error {
-    const { name } = this.stage;
-    if (error instanceof StageError) return error;
-    if (error instanceof HookError) {
-      return new StageError(`Stage "${name}": ${error.message}`, { stage: name, cause: error.cause, code: ErrorCode.HookFailed });
-    }
-    if (key === undefined) {
-      return new StageError(`Stage "${name}" failed: ${messageOf(error)}`, { stage: name, cause: error });
-    }
-    const index = formatKey(key);
-    const hint = this.executor.explain?.(error);
-    return new StageError(`Stage "${name}" failed on item ${index}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`, {
-      stage: name,
-      index,
-      cause: error,
-    });
+    return stageError(this.stage.name, error, key, key === undefined ? undefined : this.executor.explain?.(error));
   }
+
 }
