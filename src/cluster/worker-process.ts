@@ -7,18 +7,14 @@
  */
 import { Worker } from "bullmq";
 import type IORedis from "ioredis";
-import { decodeContext, loadFunction } from "../executors/function-source";
-import { shape } from "../executors/operation-shape";
-import { errorToWire, type StageWire, type WireError } from "../executors/wire";
-import { isThenable } from "../thenable";
+import { runBatch, startStage, type WorkerFn } from "../executors/stage-worker";
+import type { StageWire } from "../executors/wire";
 import type { JobData, JobResult } from "./job";
 import { vetStageFunctions } from "./function-vetting";
 import { connect, connectionFromUrl, refusalsKey, servingKey, STAGES_KEY, stageKey, WORKER_ID } from "./redis";
 import { type PublishedStage, verifyStage } from "./stage-signature";
 
 const SELF = `${WORKER_ID.host}:${WORKER_ID.pid}`;
-
-type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
 
 export interface ClusterWorkerOptions {
   connection: string;
@@ -38,7 +34,7 @@ export interface ClusterWorkerOptions {
 interface Served {
   worker: Worker<JobData, JobResult>;
   ctx: Record<string, unknown>;
-  onDone: Fn | undefined;
+  onDone: WorkerFn | undefined;
   controller: AbortController;
 }
 
@@ -108,13 +104,8 @@ export class ClusterWorker {
   private async serve(name: string, stage: StageWire): Promise<void> {
     const controller = new AbortController();
     const ctx: Record<string, unknown> = { worker: WORKER_ID.pid, signal: controller.signal };
-    Object.assign(ctx, await decodeContext(stage.context));
-    const fn = (await loadFunction(stage.fn)) as Fn;
-    const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
-    const onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
-    const values = await onStart?.(ctx, ctx);
-    if (typeof values === "object" && values !== null) Object.assign(ctx, values);
-    const worker = new Worker<JobData, JobResult>(name, (job) => runBatch(stage, fn, ctx, job.data.values), {
+    const { fn, onDone } = await startStage(stage, ctx);
+    const worker = new Worker<JobData, JobResult>(name, (job) => answerJob(stage, fn, ctx, job.data.values), {
       connection: connectionFromUrl(this.options.connection),
       concurrency: this.options.concurrency ?? stage.concurrency ?? 1,
       // A worker that dies loses its lock soon, and another takes its job over.
@@ -155,25 +146,10 @@ export class ClusterWorker {
   }
 }
 
-/** Runs one batch, one item at a time, like a worker thread does (worker-entry.ts). */
-async function runBatch(stage: StageWire, fn: Fn, ctx: Record<string, unknown>, values: unknown[]): Promise<JobResult> {
-  const results: unknown[] = [];
-  let errors: Array<[number, WireError]> | undefined;
-  const started = performance.now();
-  for (let i = 0; i < values.length; i++) {
-    try {
-      let result = fn(values[i], ctx);
-      if (isThenable(result)) result = await result;
-      result = shape(stage.operation, result);
-      if (isThenable(result)) result = await result;
-      results.push(result === undefined ? null : result);
-    } catch (error) {
-      results.push(null);
-      (errors ??= []).push([i, errorToWire(error)]);
-      if (!stage.continueOnError) break;
-    }
-  }
-  return { values: results, ...(errors ? { errors } : {}), busyMs: performance.now() - started, ...WORKER_ID };
+/** Runs a job's batch as a worker thread would (the same loop); results travel as JSON, so undefined becomes null. */
+async function answerJob(stage: StageWire, fn: WorkerFn, ctx: Record<string, unknown>, values: unknown[]): Promise<JobResult> {
+  const { results, errors, busyMs } = await runBatch(stage, fn, ctx, values);
+  return { values: results.map((result) => (result === undefined ? null : result)), ...(errors ? { errors } : {}), busyMs, ...WORKER_ID };
 }
 
 /** The stage's name for a log line, read without trusting the payload. */

@@ -8,9 +8,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { ErrorCode, PipelabFault } from "../errors";
-import { decodeContext, loadFunction } from "./function-source";
-import { isThenable } from "../thenable";
-import { shape } from "./operation-shape";
+import { runBatch, StageStartError, startStage, type WorkerFn } from "./stage-worker";
 import {
   canClone,
   collectTransferables,
@@ -25,8 +23,6 @@ import {
   type WireError,
 } from "./wire";
 
-type Fn = (value: unknown, ctx: Record<string, unknown>) => unknown;
-
 export default async function serve(task: ServeTask): Promise<ServeResult> {
   const { port, worker, stage } = task;
   const controller = new AbortController();
@@ -34,8 +30,8 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   const send = (message: FromWorker) => port.postMessage(message);
   /** Batches in arrival order; an Error stands for one that could not be read. */
   const batches: Array<unknown[] | Error> = [];
-  let fn: Fn | undefined;
-  let onDone: Fn | undefined;
+  let fn: WorkerFn | undefined;
+  let onDone: WorkerFn | undefined;
   let started = false;
   let draining: Promise<void> | undefined;
 
@@ -59,20 +55,14 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   };
 
   const startup = (async () => {
-    let phase: "load" | "onStart" = "load";
     try {
-      Object.assign(ctx, await decodeContext(stage.context));
-      fn = (await loadFunction(stage.fn)) as Fn;
-      onDone = stage.onDone && ((await loadFunction(stage.onDone)) as Fn);
-      const onStart = stage.onStart && ((await loadFunction(stage.onStart)) as Fn);
-      phase = "onStart";
-      const values = await onStart?.(ctx, ctx);
-      if (typeof values === "object" && values !== null) Object.assign(ctx, values);
+      ({ fn, onDone } = await startStage(stage, ctx));
       started = true;
       send({ type: "ready" });
       startDraining();
     } catch (error) {
-      send({ type: "ready", error: errorToWire(error), phase });
+      const failure = error as StageStartError;
+      send({ type: "ready", error: errorToWire(failure.cause), phase: failure.phase });
     }
   })();
 
@@ -115,29 +105,10 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
  * Runs one batch, one item at a time, and posts its results with the time the
  * function took. Resolves to whether an item failed (the batch stopped there).
  */
-async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: Fn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<boolean> {
-  // Filled by push, not `new Array(n)`: a holey array takes V8's slow, sparse serialization path.
-  const results: unknown[] = [];
-  let errors: Array<[number, WireError]> | undefined;
-  const started = performance.now();
-  for (let i = 0; i < values.length; i++) {
-    if (signal.aborted) return false;
-    try {
-      let result = fn(values[i], ctx);
-      if (isThenable(result)) result = await result;
-      result = shape(stage.operation, result);
-      if (isThenable(result)) result = await result;
-      const problem = findUncloneable(result, "result");
-      if (problem) throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; results must be plain data to return from a worker thread`, { name: "DataCloneError" });
-      results.push(result);
-    } catch (error) {
-      results.push(undefined);
-      (errors ??= []).push([i, errorToWire(error)]);
-      // Unless the stage carries on past failures, the run fails on this item: the rest of the batch must not run.
-      if (!stage.continueOnError) break;
-    }
-  }
-  const message: FromWorker = { type: "results", values: results, errors, busyMs: performance.now() - started };
+async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: WorkerFn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<boolean> {
+  const { results, errors, busyMs, aborted } = await runBatch(stage, fn, ctx, values, { signal, check: checkResult });
+  if (aborted) return false;
+  const message: FromWorker = { type: "results", values: results, errors, busyMs };
   const failed = errors !== undefined && !stage.continueOnError;
   try {
     if (stage.transfer) {
@@ -161,8 +132,14 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
     results.forEach((result, i) => {
       if (!canClone(result) && !failures.some(([at]) => at === i)) failures.push([i, wire]);
     });
-    port.postMessage({ type: "results", values: sendable, errors: failures, busyMs: performance.now() - started } satisfies FromWorker);
+    port.postMessage({ type: "results", values: sendable, errors: failures, busyMs } satisfies FromWorker);
     return false;
   }
   return failed;
+}
+
+/** A result must be plain data to cross back to the main thread: say which part is not, before cloning fails. */
+function checkResult(result: unknown): void {
+  const problem = findUncloneable(result, "result");
+  if (problem) throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; results must be plain data to return from a worker thread`, { name: "DataCloneError" });
 }
