@@ -5,8 +5,7 @@
  */
 import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
-import { contextFunctionWires, encodeContext, functionToWire } from "./executors/function-source";
-import type { StageWire } from "./executors/wire";
+import { encodeContext, functionToWire } from "./executors/function-source";
 import { CsvEncoder } from "./sinks/csv-encoder";
 import { collectDataFrame } from "./sinks/dataframe-sink";
 import {
@@ -224,7 +223,10 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
             ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
           }
         : undefined;
-    if (wire && resolved.mode === "cluster" && !resolved.secret) refuseUnsignedSource(operation, wire);
+    if (wire && resolved.mode === "cluster" && !resolved.secret) {
+      // Cluster code loads only when a stage uses cluster mode.
+      (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
+    }
     const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
     return this.with(step);
   }
@@ -235,17 +237,6 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 }
 
-/** Without a shared secret, cluster workers run module functions only: say so before anything is sent. */
-function refuseUnsignedSource(operation: Operation, wire: Omit<StageWire, "stage">): void {
-  const wires = [wire.fn, wire.onStart, wire.onDone, ...contextFunctionWires(wire.context)];
-  if (wires.some((w) => w?.kind === "source")) {
-    throw new TypeError(
-      `${operation}(): cluster mode runs inline functions only when the stage is signed with a secret the workers share: ` +
-        'set PIPELAB_CLUSTER_SECRET (or the "secret" option, and --secret-file for the workers), ' +
-        "or give the function as { module, export } from the workers' --modules directory",
-    );
-  }
-}
 
 /** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
 function defaultStageName(operation: Operation, fn: Function | { module: string; export: string }): string {

@@ -2,13 +2,15 @@
  * What code a cluster worker agrees to run. A signed stage may run inline
  * source; an unsigned one only module functions found inside the worker's own
  * allow-listed directory (--modules). Module specs are resolved here, on the
- * worker's disk, and must stay inside that directory when it is given.
+ * worker's disk, and must stay inside that directory when it is given. The
+ * builder asks here too, to refuse an unsigned inline stage before anything is sent.
  */
 import { realpathSync } from "node:fs";
 import { isAbsolute, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { contextFunctionWires, type FunctionWire } from "../executors/function-source";
 import type { StageWire } from "../executors/wire";
+import type { Operation } from "../options";
 
 /**
  * Checks every function of `stage` and points its module functions at files
@@ -64,4 +66,16 @@ function locateInside(spec: string, root: string): string | { problem: string } 
     return refused;
   }
   return inside(path) ? path : refused;
+}
+
+/** Without a shared secret, cluster workers run module functions only: say so before anything is sent. */
+export function refuseUnsignedSource(operation: Operation, wire: Omit<StageWire, "stage">): void {
+  const wires = [wire.fn, wire.onStart, wire.onDone, ...contextFunctionWires(wire.context)];
+  if (wires.some((w) => w?.kind === "source")) {
+    throw new TypeError(
+      `${operation}(): cluster mode runs inline functions only when the stage is signed with a secret the workers share: ` +
+        'set PIPELAB_CLUSTER_SECRET (or the "secret" option, and --secret-file for the workers), ' +
+        "or give the function as { module, export } from the workers' --modules directory",
+    );
+  }
 }
