@@ -20,8 +20,20 @@ async function cluster({ median, timed, row }) {
   try {
     const N = 200_000;
     let workers = await startWorkers(redis.url, 3, { concurrency: 2, secret });
-    const ours = await median(() => timed(() => range(N).map((x) => x + 1, { mode: "cluster", connection: redis.url, secret, maxsize: 5000 }).run({ progress: false })));
-    const threads = await median(() => timed(() => range(N).map((x) => x + 1, { mode: "worker", workers: 2 }).run({ progress: false })));
+    const ours = await median(() =>
+      timed(() =>
+        range(N)
+          .map((x) => x + 1, { mode: "cluster", connection: redis.url, secret, maxsize: 5000 })
+          .run({ progress: false }),
+      ),
+    );
+    const threads = await median(() =>
+      timed(() =>
+        range(N)
+          .map((x) => x + 1, { mode: "worker", workers: 2 })
+          .run({ progress: false }),
+      ),
+    );
     row("trivial x => x + 1, 3 worker processes on this machine", (N / ours) * 1000, "worker mode, 2 threads", (N / threads) * 1000, "items/s");
     await Promise.all(workers.map((w) => stopChild(w)));
     workers = await startWorkers(redis.url, 2, { concurrency: 1, secret });

@@ -41,9 +41,23 @@ async function csvExport({ median, timed, row, rows }) {
   const rec = record.toString();
   const oursRss = peakRss(`const record = ${rec}; await pipelab.range(1e6).map(record).toCSV(${JSON.stringify(file)}, { progress: false });`);
   const ours3M = peakRss(`const record = ${rec}; await pipelab.range(3e6).map(record).toCSV(${JSON.stringify(file)}, { progress: false });`);
-  rows.push({ workload: "peak RSS, rows to CSV (flat memory)", ours: `${ours3M.toFixed(0)} MB for 3M rows`, peer: "the same, 1M rows", peerFigure: `${oursRss.toFixed(0)} MB`, ratio: `${(ours3M / oursRss).toFixed(2)} (3M / 1M)` });
-  const peerRss = peakRss(`const record = ${rec}; const all = []; for (let i = 0; i < 1e6; i++) all.push(record(i)); require("node:fs").writeFileSync(${JSON.stringify(file)}, dfd.toCSV(new dfd.DataFrame(all)));`);
-  rows.push({ workload: "peak RSS, 1M rows to CSV", ours: `${oursRss.toFixed(0)} MB`, peer: "danfojs: DataFrame, then toCSV", peerFigure: `${peerRss.toFixed(0)} MB`, ratio: `${(peerRss / oursRss).toFixed(2)} (less memory)` });
+  rows.push({
+    workload: "peak RSS, rows to CSV (flat memory)",
+    ours: `${ours3M.toFixed(0)} MB for 3M rows`,
+    peer: "the same, 1M rows",
+    peerFigure: `${oursRss.toFixed(0)} MB`,
+    ratio: `${(ours3M / oursRss).toFixed(2)} (3M / 1M)`,
+  });
+  const peerRss = peakRss(
+    `const record = ${rec}; const all = []; for (let i = 0; i < 1e6; i++) all.push(record(i)); require("node:fs").writeFileSync(${JSON.stringify(file)}, dfd.toCSV(new dfd.DataFrame(all)));`,
+  );
+  rows.push({
+    workload: "peak RSS, 1M rows to CSV",
+    ours: `${oursRss.toFixed(0)} MB`,
+    peer: "danfojs: DataFrame, then toCSV",
+    peerFigure: `${peerRss.toFixed(0)} MB`,
+    ratio: `${(peerRss / oursRss).toFixed(2)} (less memory)`,
+  });
   console.error(`  peak RSS toCSV ${oursRss.toFixed(0)} MB vs danfo ${peerRss.toFixed(0)} MB`);
   done();
 }

@@ -60,38 +60,54 @@ async function trivialWorker() {
   const rate = (n, ms) => (n / ms) * 1000;
   const ours = rate(N, await median(() => timed(() => range(N).map(inc, { mode: "worker", workers: THREADS }).run())));
   const perItemN = 40_000;
-  const piscinaPerItem = rate(perItemN, await median(() => timed(async () => {
-    const pool = new Piscina({ filename: worker("piscina-inc.js"), minThreads: THREADS, maxThreads: THREADS });
-    await inFlight(perItemN, 1000, (i) => pool.run(i));
-    await pool.destroy();
-  })));
-  const workerpoolPerItem = rate(perItemN, await median(() => timed(async () => {
-    const pool = workerpool.pool(worker("workerpool-worker.js"), { minWorkers: THREADS, maxWorkers: THREADS, workerType: "thread" });
-    await inFlight(perItemN, 1000, (i) => pool.exec("inc", [i]));
-    await pool.terminate();
-  })));
+  const piscinaPerItem = rate(
+    perItemN,
+    await median(() =>
+      timed(async () => {
+        const pool = new Piscina({ filename: worker("piscina-inc.js"), minThreads: THREADS, maxThreads: THREADS });
+        await inFlight(perItemN, 1000, (i) => pool.run(i));
+        await pool.destroy();
+      }),
+    ),
+  );
+  const workerpoolPerItem = rate(
+    perItemN,
+    await median(() =>
+      timed(async () => {
+        const pool = workerpool.pool(worker("workerpool-worker.js"), { minWorkers: THREADS, maxWorkers: THREADS, workerType: "thread" });
+        await inFlight(perItemN, 1000, (i) => pool.exec("inc", [i]));
+        await pool.terminate();
+      }),
+    ),
+  );
   const rawN = 200_000;
-  const raw = rate(rawN, await median(() => timed(async () => {
-    const threads = Array.from({ length: THREADS }, () => new Worker(worker("raw-inc.js")));
-    let sent = 0;
-    let received = 0;
-    await new Promise((resolve) => {
-      threads.forEach((t, k) => {
-        t.on("message", () => {
-          if (++received === rawN) resolve();
-          else if (sent < rawN) t.postMessage(sent++);
+  const raw = rate(
+    rawN,
+    await median(() =>
+      timed(async () => {
+        const threads = Array.from({ length: THREADS }, () => new Worker(worker("raw-inc.js")));
+        let sent = 0;
+        let received = 0;
+        await new Promise((resolve) => {
+          threads.forEach((t, k) => {
+            t.on("message", () => {
+              if (++received === rawN) resolve();
+              else if (sent < rawN) t.postMessage(sent++);
+            });
+            for (let j = 0; j < 500; j++) t.postMessage(sent++);
+          });
         });
-        for (let j = 0; j < 500; j++) t.postMessage(sent++);
-      });
+        await Promise.all(threads.map((t) => t.terminate()));
+      }),
+    ),
+  );
+  const chunkedRun = (inFlightChunks) =>
+    timed(async () => {
+      const pool = new Piscina({ filename: worker("piscina-inc-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
+      const all = chunks(N, 100);
+      await inFlight(all.length, inFlightChunks, (i) => pool.run(all[i]));
+      await pool.destroy();
     });
-    await Promise.all(threads.map((t) => t.terminate()));
-  })));
-  const chunkedRun = (inFlightChunks) => timed(async () => {
-    const pool = new Piscina({ filename: worker("piscina-inc-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
-    const all = chunks(N, 100);
-    await inFlight(all.length, inFlightChunks, (i) => pool.run(all[i]));
-    await pool.destroy();
-  });
   // 10 chunks of 100 = 1000 items in flight, the bound pipelab keeps by default (maxsize 1000).
   const chunked = rate(N, await median(() => chunkedRun(10)));
   const chunkedUnbounded = rate(N, await median(() => chunkedRun(Infinity)));
@@ -105,23 +121,39 @@ async function trivialWorker() {
 
 async function cpuBound() {
   const N = 2000;
-  const sequential = await median(() => timed(() => { for (let i = 0; i < N; i++) spin(i); }));
-  const ours = await median(() => timed(() => range(N).map({ module: worker("spin.js") }, { mode: "worker", workers: THREADS }).run()));
-  const piscina = await median(() => timed(async () => {
-    const pool = new Piscina({ filename: worker("piscina-spin.js"), minThreads: THREADS, maxThreads: THREADS });
-    await Promise.all(Array.from({ length: N }, (_, i) => pool.run(i)));
-    await pool.destroy();
-  }));
-  const wp = await median(() => timed(async () => {
-    const pool = workerpool.pool(worker("workerpool-worker.js"), { minWorkers: THREADS, maxWorkers: THREADS, workerType: "thread" });
-    await Promise.all(Array.from({ length: N }, (_, i) => pool.exec("spin", [i])));
-    await pool.terminate();
-  }));
-  const chunked = await median(() => timed(async () => {
-    const pool = new Piscina({ filename: worker("piscina-spin-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
-    await Promise.all(chunks(N, 20).map((c) => pool.run(c)));
-    await pool.destroy();
-  }));
+  const sequential = await median(() =>
+    timed(() => {
+      for (let i = 0; i < N; i++) spin(i);
+    }),
+  );
+  const ours = await median(() =>
+    timed(() =>
+      range(N)
+        .map({ module: worker("spin.js") }, { mode: "worker", workers: THREADS })
+        .run(),
+    ),
+  );
+  const piscina = await median(() =>
+    timed(async () => {
+      const pool = new Piscina({ filename: worker("piscina-spin.js"), minThreads: THREADS, maxThreads: THREADS });
+      await Promise.all(Array.from({ length: N }, (_, i) => pool.run(i)));
+      await pool.destroy();
+    }),
+  );
+  const wp = await median(() =>
+    timed(async () => {
+      const pool = workerpool.pool(worker("workerpool-worker.js"), { minWorkers: THREADS, maxWorkers: THREADS, workerType: "thread" });
+      await Promise.all(Array.from({ length: N }, (_, i) => pool.exec("spin", [i])));
+      await pool.terminate();
+    }),
+  );
+  const chunked = await median(() =>
+    timed(async () => {
+      const pool = new Piscina({ filename: worker("piscina-spin-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
+      await Promise.all(chunks(N, 20).map((c) => pool.run(c)));
+      await pool.destroy();
+    }),
+  );
   const label = `CPU-bound 2000 x 1 ms, 2 threads (pipelab ${(sequential / ours).toFixed(2)}x sequential)`;
   row(label, ours, "sequential loop", sequential, "ms");
   row(label, ours, `piscina per item (${(sequential / piscina).toFixed(2)}x sequential)`, piscina, "ms");
@@ -144,38 +176,50 @@ async function inProcess() {
   async function* step(source, fn) {
     for await (const x of source) yield fn(x);
   }
-  const chain = rate(await median(() => timed(async () => {
-    for await (const x of step(step(step(data, inc), inc), inc)) void x;
-  })));
+  const chain = rate(
+    await median(() =>
+      timed(async () => {
+        for await (const x of step(step(step(data, inc), inc), inc)) void x;
+      }),
+    ),
+  );
   const ours3 = rate(await median(() => timed(() => from(data).map(inc).map(inc).map(inc).run())));
   row("in-process, 3 chained stages, trivial fn", ours3, "3 chained async generators", chain, "items/s");
 }
 
 async function mixed() {
   const N = 1_000_000;
-  const ms = await median(() => timed(() =>
-    range(N)
-      .map(async (x) => x * 2, { workers: 16 })
-      .map((x) => x + 1, { mode: "worker", workers: THREADS })
-      .map((x) => x - 1, { mode: "sync" })
-      .run(),
-  ));
+  const ms = await median(() =>
+    timed(() =>
+      range(N)
+        .map(async (x) => x * 2, { workers: 16 })
+        .map((x) => x + 1, { mode: "worker", workers: THREADS })
+        .map((x) => x - 1, { mode: "sync" })
+        .run(),
+    ),
+  );
   const { default: pMap } = await import("p-map");
-  const peer = await median(() => timed(async () => {
-    const pool = new Piscina({ filename: worker("piscina-inc-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
-    const doubled = await pMap(Array.from({ length: N }, (_, i) => i), async (x) => x * 2, { concurrency: 16 });
-    const parts = await Promise.all(chunks(N, 100).map((c) => pool.run(c.map((i) => doubled[i]))));
-    parts.flat().map((x) => x - 1);
-    await pool.destroy();
-  }));
+  const peer = await median(() =>
+    timed(async () => {
+      const pool = new Piscina({ filename: worker("piscina-inc-chunk.js"), minThreads: THREADS, maxThreads: THREADS });
+      const doubled = await pMap(
+        Array.from({ length: N }, (_, i) => i),
+        async (x) => x * 2,
+        { concurrency: 16 },
+      );
+      const parts = await Promise.all(chunks(N, 100).map((c) => pool.run(c.map((i) => doubled[i]))));
+      parts.flat().map((x) => x - 1);
+      await pool.destroy();
+    }),
+  );
   row("3 stages async -> worker -> sync, 1M items", (N / ms) * 1000, "p-map, then piscina chunked by hand, then a loop", (N / peer) * 1000, "items/s");
 }
 
 /** Sources for the memory rows: the same items from a range, an async generator and an object-mode Readable. */
 const SOURCES = {
-  "range": (n) => `range(${n})`,
+  range: (n) => `range(${n})`,
   "async generator": (n) => `from((async function* () { for (let i = 0; i < ${n}; i++) yield i; })())`,
-  "Readable": (n) => `from(Readable.from((function* () { for (let i = 0; i < ${n}; i++) yield i; })()))`,
+  Readable: (n) => `from(Readable.from((function* () { for (let i = 0; i < ${n}; i++) yield i; })()))`,
 };
 
 /** Peak RSS (MB) of a child process running n items from `source` through a stage to a slow consumer. */
@@ -199,7 +243,13 @@ async function memory() {
   for (const source of Object.keys(SOURCES)) {
     const small = peakRss(1_000_000, source);
     const large = peakRss(10_000_000, source);
-    rows.push({ workload: `peak RSS, ${source} source, slow consumer, maxsize 1000`, ours: `${large.toFixed(0)} MB for 10M items`, peer: "the same pipeline, 1M items", peerFigure: `${small.toFixed(0)} MB`, ratio: `${(large / small).toFixed(2)} (10M / 1M)` });
+    rows.push({
+      workload: `peak RSS, ${source} source, slow consumer, maxsize 1000`,
+      ours: `${large.toFixed(0)} MB for 10M items`,
+      peer: "the same pipeline, 1M items",
+      peerFigure: `${small.toFixed(0)} MB`,
+      ratio: `${(large / small).toFixed(2)} (10M / 1M)`,
+    });
     console.error(`  peak RSS, ${source}: 10M ${large.toFixed(0)} MB vs 1M ${small.toFixed(0)} MB`);
   }
 }
@@ -243,9 +293,23 @@ async function importCost() {
   const ours = cost(path.join(__dirname, ".."));
   const piscina = cost("piscina");
   const danfo = cost("danfojs");
-  rows.push({ workload: "require(\"pipelab\")", ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`, peer: "require(\"piscina\")", peerFigure: `${piscina.ms.toFixed(1)} ms, ${piscina.modules} modules`, ratio: (piscina.ms / ours.ms).toFixed(2) });
-  rows.push({ workload: "require(\"pipelab\")", ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`, peer: "require(\"danfojs\"), paid by the first toDataFrame()", peerFigure: `${danfo.ms.toFixed(0)} ms, ${danfo.modules} modules`, ratio: (danfo.ms / ours.ms).toFixed(2) });
-  console.error(`  require pipelab ${ours.ms.toFixed(1)} ms (${ours.modules} modules), piscina ${piscina.ms.toFixed(1)} ms (${piscina.modules}), danfojs ${danfo.ms.toFixed(0)} ms`);
+  rows.push({
+    workload: 'require("pipelab")',
+    ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`,
+    peer: 'require("piscina")',
+    peerFigure: `${piscina.ms.toFixed(1)} ms, ${piscina.modules} modules`,
+    ratio: (piscina.ms / ours.ms).toFixed(2),
+  });
+  rows.push({
+    workload: 'require("pipelab")',
+    ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`,
+    peer: 'require("danfojs"), paid by the first toDataFrame()',
+    peerFigure: `${danfo.ms.toFixed(0)} ms, ${danfo.modules} modules`,
+    ratio: (danfo.ms / ours.ms).toFixed(2),
+  });
+  console.error(
+    `  require pipelab ${ours.ms.toFixed(1)} ms (${ours.modules} modules), piscina ${piscina.ms.toFixed(1)} ms (${piscina.modules}), danfojs ${danfo.ms.toFixed(0)} ms`,
+  );
 }
 
 /**
@@ -273,7 +337,11 @@ async function statsOverhead() {
   const data = Array.from({ length: N }, (_, i) => i);
   const workloads = {
     "3 in-process stages": (lib) => lib.from(data).map(inc).map(inc).map(inc).run(),
-    "async map, workers 16": (lib) => lib.from(data).map(async (x) => x + 1, { workers: 16 }).run(),
+    "async map, workers 16": (lib) =>
+      lib
+        .from(data)
+        .map(async (x) => x + 1, { workers: 16 })
+        .run(),
     "worker stage, 2 threads": (lib) => lib.from(data).map(inc, { mode: "worker", workers: THREADS }).run(),
   };
   for (const [label, run] of Object.entries(workloads)) {
@@ -293,7 +361,20 @@ async function main() {
   const only = process.argv[2];
   const io = require("./io");
   const helpers = { median, timed, row, rows };
-  const parts = { importCost, trivialWorker, cpuBound, inProcess, mixed, memory, firstResult, statsOverhead, csvExport: io.csvExport, dataFrame: io.dataFrame, csvImport: io.csvImport, cluster: require("./cluster").cluster };
+  const parts = {
+    importCost,
+    trivialWorker,
+    cpuBound,
+    inProcess,
+    mixed,
+    memory,
+    firstResult,
+    statsOverhead,
+    csvExport: io.csvExport,
+    dataFrame: io.dataFrame,
+    csvImport: io.csvImport,
+    cluster: require("./cluster").cluster,
+  };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
     console.error(`${name}...`);

@@ -14,10 +14,13 @@ async function main() {
     // CPU-bound: four worker threads; the function travels to them as source.
     .filter(isPrime, { mode: "worker", workers: 4, name: "isPrime" })
     // I/O-shaped: up to 8 lookups in flight on the event loop, results as they complete.
-    .map(async (p) => {
-      await new Promise((resolve) => setImmediate(resolve));
-      return { prime: p, twin: isPrime(p + 2) };
-    }, { workers: 8, ordered: false, name: "lookup" })
+    .map(
+      async (p) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        return { prime: p, twin: isPrime(p + 2) };
+      },
+      { workers: 8, ordered: false, name: "lookup" },
+    )
     .filter((row) => row.twin, { name: "twins" })
     // Back to source order after the unordered stage.
     .ordered()
@@ -29,10 +32,13 @@ async function main() {
   // A second run, drained with run(): it resolves to the run's statistics, printed as a table.
   const stats = await range(2, 50_000)
     .filter(isPrime, { mode: "worker", workers: 2, name: "isPrime" })
-    .map(async (p) => {
-      await new Promise((resolve) => setTimeout(resolve, 1));
-      return p;
-    }, { workers: 4, name: "slow lookup" })
+    .map(
+      async (p) => {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        return p;
+      },
+      { workers: 4, name: "slow lookup" },
+    )
     .each(() => {}, { name: "sink" })
     .run();
   console.log("\nStatistics of a second run (primes below 50,000, then a 1 ms lookup each):");

@@ -41,7 +41,9 @@ function waitForLine(child, pattern, what) {
 /** Starts redis-server on a free loopback port, with nothing saved to disk. */
 async function startRedis() {
   const port = await freePort();
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   await waitForLine(child, /Ready to accept connections/, "redis-server");
   return { url: `redis://127.0.0.1:${port}`, port, stop: () => stopChild(child) };
 }

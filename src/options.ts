@@ -3,8 +3,6 @@
  * they are checked. Every check runs when the pipeline is built, so bad input
  * fails at the line that wrote it, with the option's name in the message.
  */
-import { isAbsolute, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { describe } from "./errors";
 
 /** How a stage calls its function: one at a time, concurrently on the event loop, on worker threads, or on worker processes anywhere through Redis. */
@@ -198,7 +196,9 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   }
   const timeout = o.timeout ?? Infinity;
   if (typeof timeout !== "number" || Number.isNaN(timeout) || timeout <= 0 || (timeout > MAX_TIMER_MS && timeout !== Infinity)) {
-    throw new RangeError(`${operation}(): option "timeout" must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${describe(timeout)}`);
+    throw new RangeError(
+      `${operation}(): option "timeout" must be a positive number of milliseconds up to ${MAX_TIMER_MS} (about 24.8 days), got ${describe(timeout)}`,
+    );
   }
   for (const flag of ["ordered", "transfer"] as const) {
     if (o[flag] !== undefined && typeof o[flag] !== "boolean") {
@@ -240,7 +240,9 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     throw new RangeError(`${operation}(): option "retryDelay" must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describe(retryDelay)}`);
   }
   if (retries > 0 && o.transfer) {
-    throw new TypeError(`${operation}(): options "retries" and "transfer" cannot be used together: a transferred item is gone from this thread and cannot be sent again`);
+    throw new TypeError(
+      `${operation}(): options "retries" and "transfer" cannot be used together: a transferred item is gone from this thread and cannot be sent again`,
+    );
   }
   const limits = o.resourceLimits;
   if (limits !== undefined) {
@@ -249,7 +251,8 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     }
     for (const [key, value] of Object.entries(limits)) {
       if (!LIMITS.includes(key)) throw new TypeError(`${operation}(): unknown resource limit "${key}" (known: ${LIMITS.join(", ")})`);
-      if (typeof value !== "number" || !(value > 0)) throw new RangeError(`${operation}(): resource limit "${key}" must be a positive number, got ${describe(value)}`);
+      if (typeof value !== "number" || !(value > 0))
+        throw new RangeError(`${operation}(): resource limit "${key}" must be a positive number, got ${describe(value)}`);
     }
     if (mode !== "worker") throw new TypeError(`${operation}(): option "resourceLimits" applies to worker threads: use it with mode: "worker"`);
   }
@@ -286,30 +289,4 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     connection,
     secret,
   };
-}
-
-/** @internal Checks a stage's function: a function, or `{ module, export }` resolved against the working directory. */
-export function resolveStageFunction(operation: Operation, fn: unknown, mode?: Mode): StageFunction | ResolvedModuleFunction {
-  if (typeof fn === "function") return fn as StageFunction;
-  if (typeof fn === "object" && fn !== null && typeof (fn as ModuleFunction).module === "string") {
-    const spec = fn as ModuleFunction;
-    const exportName = spec.export ?? "default";
-    if (typeof exportName !== "string" || exportName.length === 0) {
-      throw new TypeError(`${operation}(): "export" of a module function must be a non-empty string, got ${describe(exportName)}`);
-    }
-    // A cluster worker resolves the module on its own disk (inside its --modules directory), not this one's.
-    if (mode === "cluster") return { module: spec.module, export: exportName };
-    return { module: resolveModule(spec.module), export: exportName };
-  }
-  throw new TypeError(`${operation}(): expected a function or { module, export }, got ${describe(fn)}`);
-}
-
-function resolveModule(specifier: string): string {
-  if (specifier.startsWith("file:")) return specifier;
-  if (isAbsolute(specifier) || specifier.startsWith(".")) return pathToFileURL(resolve(specifier)).href;
-  try {
-    return pathToFileURL(require.resolve(specifier, { paths: [process.cwd()] })).href;
-  } catch (error) {
-    throw new TypeError(`module function: cannot find module "${specifier}" from ${process.cwd()}`, { cause: error });
-  }
 }

@@ -23,14 +23,8 @@ import { JsonlEncoder } from "./sinks/jsonl-encoder";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
 import { describe } from "./errors";
-import {
-  type ModuleFunction,
-  type Operation,
-  resolveStageFunction,
-  resolveStageOptions,
-  type StageContext,
-  type StageOptions,
-} from "./options";
+import { type ModuleFunction, type Operation, resolveStageOptions, type StageContext, type StageOptions } from "./options";
+import { resolveStageFunction } from "./stage-function";
 import { RunStats } from "./run-stats";
 import type { RunSnapshot } from "./stats/snapshot";
 import type { Plan, StageStep, Step } from "./steps";
@@ -83,7 +77,10 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * Keeps the items for which `fn` is truthy (`fn` may be async).
    * @example range(10).filter((x) => x % 2 === 0)                           // 0, 2, 4, 6, 8
    */
-  filter<S extends T, C extends object = {}, W = void>(fn: (item: T, ctx: StageContext<C, W>) => item is S, options?: StageOptions<C, W>): Pipeline<S, Failed | T>;
+  filter<S extends T, C extends object = {}, W = void>(
+    fn: (item: T, ctx: StageContext<C, W>) => item is S,
+    options?: StageOptions<C, W>,
+  ): Pipeline<S, Failed | T>;
   filter<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<T, Failed | T>;
   filter(fn: unknown, options?: unknown): Pipeline<unknown> {
     return this.stage("filter", fn, options);
@@ -237,7 +234,6 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 }
 
-
 /** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
 function defaultStageName(operation: Operation, fn: Function | { module: string; export: string }): string {
   if (typeof fn === "function") return fn.name ? `${operation}(${fn.name})` : operation;
@@ -263,7 +259,11 @@ export function from<T>(source: SourceInput<T>): Pipeline<T, never> {
  */
 export function range(start: number, end?: number, step = 1): Pipeline<number, never> {
   if (end === undefined) [start, end] = [0, start];
-  for (const [name, value] of [["start", start], ["end", end], ["step", step]] as const) {
+  for (const [name, value] of [
+    ["start", start],
+    ["end", end],
+    ["step", step],
+  ] as const) {
     if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`range(): ${name} must be a number, got ${describe(value)}`);
   }
   if (!Number.isFinite(start) || !Number.isFinite(step)) throw new RangeError("range(): start and step must be finite");

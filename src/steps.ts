@@ -56,7 +56,7 @@ export function orderWindow(steps: readonly Step[]): number {
 export function uniqueNames(steps: readonly Step[]): string[] {
   const seen = new Map<string, number>();
   return steps.map((step) => {
-    const base = step.type === "stage" ? step.options.name ?? step.defaultName : step.type;
+    const base = step.type === "stage" ? (step.options.name ?? step.defaultName) : step.type;
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
     return count === 1 ? base : `${base} #${count}`;

@@ -25,7 +25,6 @@ import { newCounters, type StageCounters, stageStats } from "./stats/stage-count
 import { Timeline } from "./stats/timeline";
 import { orderWindow, type Plan, type StageStep, uniqueNames } from "./steps";
 
-
 interface Part {
   stats: Pick<StageStats, "name" | "mode" | "workers">;
   counters: StageCounters;

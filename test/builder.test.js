@@ -39,7 +39,11 @@ test("each option is checked and named", () => {
     [{ worker: 4 }, TypeError, /unknown option "worker"/],
   ];
   for (const [options, type, message] of cases) {
-    assert.throws(() => range(3).map(id, options), (e) => e instanceof type && message.test(e.message), JSON.stringify(options));
+    assert.throws(
+      () => range(3).map(id, options),
+      (e) => e instanceof type && message.test(e.message),
+      JSON.stringify(options),
+    );
   }
   assert.throws(() => range(3).map(id, 5), TypeError);
   assert.throws(() => range(3).take(-1), RangeError);
@@ -68,6 +72,14 @@ test("stage names default to the operation and function name, deduplicated", asy
   function parse(x) {
     return x;
   }
-  const stats = await range(2).map(parse).map(parse).filter(Boolean).each(() => {}, { name: "sink" }).run();
-  assert.deepEqual(stats.stages.map((s) => s.name), ["source", "map(parse)", "map(parse) #2", "filter(Boolean)", "sink"]);
+  const stats = await range(2)
+    .map(parse)
+    .map(parse)
+    .filter(Boolean)
+    .each(() => {}, { name: "sink" })
+    .run();
+  assert.deepEqual(
+    stats.stages.map((s) => s.name),
+    ["source", "map(parse)", "map(parse) #2", "filter(Boolean)", "sink"],
+  );
 });

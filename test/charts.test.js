@@ -12,7 +12,13 @@ let stats;
 
 before(async () => {
   stats = await range(0, 400)
-    .map(async (x) => { await new Promise((r) => setTimeout(r, 1)); return x; }, { name: "fetch-stage", workers: 4 })
+    .map(
+      async (x) => {
+        await new Promise((r) => setTimeout(r, 1));
+        return x;
+      },
+      { name: "fetch-stage", workers: 4 },
+    )
     .map((x) => x * 2, { name: "double-stage" })
     .run({ progress: false });
 });
@@ -67,7 +73,10 @@ describe("stats.chart(kind)", () => {
   });
 
   test("an unknown kind is a TypeError listing the kinds", () => {
-    assert.throws(() => stats.chart("speed"), { name: "TypeError", message: /unknown chart 'speed'; choose one of "throughput", "queues", "latency", "utilization"/ });
+    assert.throws(() => stats.chart("speed"), {
+      name: "TypeError",
+      message: /unknown chart 'speed'; choose one of "throughput", "queues", "latency", "utilization"/,
+    });
   });
 });
 

@@ -44,12 +44,20 @@ test("redis-server is available (required under CI=true)", { skip: !found && pro
 });
 
 test("results equal the sequential ones, in order, through 3 worker processes; each worker shows in the statistics", { skip }, async () => {
-  const p = range(0, 5000).map((x) => x * x + 1, cluster({ name: "square" })).filter((x) => x % 3 !== 0);
+  const p = range(0, 5000)
+    .map((x) => x * x + 1, cluster({ name: "square" }))
+    .filter((x) => x % 3 !== 0);
   const out = await p.toArray({ progress: false });
-  assert.deepEqual(out, sequential(5000, (x) => x * x + 1).filter((x) => x % 3 !== 0));
+  assert.deepEqual(
+    out,
+    sequential(5000, (x) => x * x + 1).filter((x) => x % 3 !== 0),
+  );
   const stage = p.stats().stages[1];
   assert.equal(stage.mode, "cluster");
-  assert.equal(stage.remoteWorkers.reduce((sum, w) => sum + w.items, 0), 5000);
+  assert.equal(
+    stage.remoteWorkers.reduce((sum, w) => sum + w.items, 0),
+    5000,
+  );
   assert.ok(stage.remoteWorkers.every((w) => typeof w.host === "string" && w.pid > 0));
   for (const w of stage.remoteWorkers) assert.match(String(p.stats()), new RegExp(`${w.host}:${w.pid} \\(`), "the table names each remote worker");
   assert.deepEqual(await leftovers(), []);
@@ -61,7 +69,10 @@ test("with a single worker process the result is the same", { skip }, async () =
   const [single] = await startWorkers(url, 1, { secret });
   try {
     const p = range(0, 500).map((x) => `#${x}`, { mode: "cluster", connection: url, secret });
-    assert.deepEqual(await p.toArray({ progress: false }), sequential(500, (x) => `#${x}`));
+    assert.deepEqual(
+      await p.toArray({ progress: false }),
+      sequential(500, (x) => `#${x}`),
+    );
     assert.equal(p.stats().stages[1].remoteWorkers.length, 1);
   } finally {
     await stopChild(single);
@@ -92,19 +103,19 @@ test("killing one of three workers with SIGKILL mid-run still yields every item 
   const running = p.toArray({ progress: false });
   setTimeout(() => victim.kill("SIGKILL"), 500);
   const out = await running;
-  assert.deepEqual(out, sequential(3000, (x) => x));
+  assert.deepEqual(
+    out,
+    sequential(3000, (x) => x),
+  );
   workers[0] = (await startWorkers(redis.url, 1, { concurrency: 2, secret }))[0];
 });
 
 test("cancelling a run leaves no jobs in Redis", { skip }, async () => {
   const controller = new AbortController();
-  const p = range(0, 1e6).map(
-    async (x) => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      return x;
-    },
-    cluster(),
-  );
+  const p = range(0, 1e6).map(async (x) => {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return x;
+  }, cluster());
   setTimeout(() => controller.abort(), 400);
   await assert.rejects(p.toArray({ signal: controller.signal, progress: false }), { name: "AbortError" });
   assert.deepEqual(await leftovers(), []);
@@ -114,8 +125,14 @@ test("two runs at once on the same Redis stay separate", { skip }, async () => {
   const a = range(0, 2000).map((x) => `a${x}`, cluster());
   const b = range(0, 2000).map((x) => `b${x}`, cluster());
   const [outA, outB] = await Promise.all([a.toArray({ progress: false }), b.toArray({ progress: false })]);
-  assert.deepEqual(outA, sequential(2000, (x) => `a${x}`));
-  assert.deepEqual(outB, sequential(2000, (x) => `b${x}`));
+  assert.deepEqual(
+    outA,
+    sequential(2000, (x) => `a${x}`),
+  );
+  assert.deepEqual(
+    outB,
+    sequential(2000, (x) => `b${x}`),
+  );
 });
 
 test("a Redis that is not reachable is a clear error, not a hang", { skip }, async () => {
@@ -161,7 +178,10 @@ test("a stage altered in Redis after it was signed is refused, and the run says 
 test("a worker with another secret refuses, and the run reports it", { skip }, async () => {
   await isolated(3, { secret: "some-other-secret-000000000" }, async (url) => {
     const p = range(0, 10).map((x) => x, { mode: "cluster", connection: url, secret });
-    await assert.rejects(p.toArray({ progress: false }), (e) => e.code === "ERR_PIPELAB_REFUSED" && /a cluster worker refused the stage: worker .* refused stage .*the signature did not match/.test(e.message));
+    await assert.rejects(
+      p.toArray({ progress: false }),
+      (e) => e.code === "ERR_PIPELAB_REFUSED" && /a cluster worker refused the stage: worker .* refused stage .*the signature did not match/.test(e.message),
+    );
   });
 });
 
@@ -183,13 +203,19 @@ const MODULES = join(__dirname, "fixtures", "cluster-modules");
 test("without a secret, a module function from the worker's --modules directory runs", { skip }, async () => {
   await isolated(4, { args: ["--modules", MODULES] }, async (url) => {
     const p = range(0, 50).map({ module: "./tools.js", export: "triple" }, { mode: "cluster", connection: url });
-    assert.deepEqual(await p.toArray({ progress: false }), sequential(50, (x) => x * 3));
+    assert.deepEqual(
+      await p.toArray({ progress: false }),
+      sequential(50, (x) => x * 3),
+    );
   });
 });
 
 test("a module path outside the --modules directory is refused", { skip }, async () => {
   // Built from this file's own location, so it climbs out of --modules wherever the repository lives.
-  for (const [db, spec] of [[5, relative(MODULES, "/etc/passwd")], [6, join(__dirname, "fixtures", "math.js")]]) {
+  for (const [db, spec] of [
+    [5, relative(MODULES, "/etc/passwd")],
+    [6, join(__dirname, "fixtures", "math.js")],
+  ]) {
     await isolated(db, { args: ["--modules", MODULES] }, async (url) => {
       const p = range(0, 3).map({ module: spec, export: "square" }, { mode: "cluster", connection: url });
       await assert.rejects(p.toArray({ progress: false }), /refused stage .* is not a module file inside the allowed directory/);
@@ -205,7 +231,15 @@ test("the --modules allow-list answers the same for every path outside it, exist
   };
   const outside = refusal("/etc/passwd");
   assert.match(outside, /is not a module file inside the allowed directory/);
-  const specs = [relative(MODULES, "/etc/passwd"), relative(MODULES, "/etc/no-such-file"), "/etc/no-such-file", "file:///etc/passwd", join(__dirname, "fixtures", "math.js"), "no-such-package", "../math.js"];
+  const specs = [
+    relative(MODULES, "/etc/passwd"),
+    relative(MODULES, "/etc/no-such-file"),
+    "/etc/no-such-file",
+    "file:///etc/passwd",
+    join(__dirname, "fixtures", "math.js"),
+    "no-such-package",
+    "../math.js",
+  ];
   for (const spec of specs) assert.equal(refusal(spec), outside, spec);
   assert.equal(refusal("./tools.js"), undefined, "a file inside is allowed");
   // A symlink inside that leads outside is refused too, once followed.

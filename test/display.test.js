@@ -43,7 +43,10 @@ describe("display() and its options", () => {
     display("second", { id: "counter", update: true });
     assert.deepEqual(
       sink.writes.map((w) => [w.bundle["text/plain"], w.id, w.update]),
-      [["'first'", "counter", false], ["'second'", "counter", true]],
+      [
+        ["'first'", "counter", false],
+        ["'second'", "counter", true],
+      ],
     );
   });
 
@@ -92,14 +95,25 @@ describe("adapters", () => {
 
   test("tslab without lastWriteDisplayData: one mime type per entry through tslab.newDisplay()", async (t) => {
     const calls = [];
-    const fakeTslab = { newDisplay: () => ({ html: (s) => calls.push(["html", s]), svg: (s) => calls.push(["svg", s]), png: (b) => calls.push(["png", b]), markdown: () => {}, text: (s) => calls.push(["text", s]) }) };
+    const fakeTslab = {
+      newDisplay: () => ({
+        html: (s) => calls.push(["html", s]),
+        svg: (s) => calls.push(["svg", s]),
+        png: (b) => calls.push(["png", b]),
+        markdown: () => {},
+        text: (s) => calls.push(["text", s]),
+      }),
+    };
     globalThis.__tslab__ = { require: (id) => (id === "tslab" ? fakeTslab : require(id)) };
     t.after(() => delete globalThis.__tslab__);
     const stats = await sampleStats();
     display(stats);
     display(stats.chart("throughput"));
     display("plain");
-    assert.deepEqual(calls.map(([type]) => type), ["html", "svg", "text"]);
+    assert.deepEqual(
+      calls.map(([type]) => type),
+      ["html", "svg", "text"],
+    );
     assert.match(calls[0][1], /fetch-stage/);
     assert.match(calls[1][1], /^<svg/);
   });
@@ -119,7 +133,13 @@ describe("adapters", () => {
 describe("run statistics as HTML", () => {
   test("a row per stage, the bottleneck highlighted, no scripts", async () => {
     const stats = await from([1, 2, 3, 4])
-      .map(async (x) => { await new Promise((r) => setTimeout(r, 20)); return x; }, { name: "slow", workers: 1 })
+      .map(
+        async (x) => {
+          await new Promise((r) => setTimeout(r, 20));
+          return x;
+        },
+        { name: "slow", workers: 1 },
+      )
       .map((x) => x, { name: "fast" })
       .run({ progress: false });
     const html = stats.toMimeBundle()["text/html"];
@@ -131,7 +151,12 @@ describe("run statistics as HTML", () => {
   });
 
   test("a failed run shows its status and the error, escaped", async () => {
-    const run = from([1]).map(() => { throw new Error("bad <input>"); }, { name: "boom" });
+    const run = from([1]).map(
+      () => {
+        throw new Error("bad <input>");
+      },
+      { name: "boom" },
+    );
     await assert.rejects(run.run({ progress: false }));
     const html = run.stats().toMimeBundle()["text/html"];
     assert.match(html, />failed</);

@@ -9,11 +9,17 @@ const { MODES, sleep } = require("./helpers");
 for (const mode of MODES) {
   describe(`errors in ${mode} mode`, () => {
     test("an exception in fn names the stage and the item, with the original error as cause", async () => {
-      const p = range(10).map((x) => {
-        if (x === 4) throw new RangeError("bad value 4");
-        return x;
-      }, { mode, name: "parse" });
-      const error = await p.toArray().then(() => assert.fail("no error"), (e) => e);
+      const p = range(10).map(
+        (x) => {
+          if (x === 4) throw new RangeError("bad value 4");
+          return x;
+        },
+        { mode, name: "parse" },
+      );
+      const error = await p.toArray().then(
+        () => assert.fail("no error"),
+        (e) => e,
+      );
       assert.ok(error instanceof StageError);
       assert.equal(error.stage, "parse");
       assert.equal(error.index, 4);
@@ -24,12 +30,26 @@ for (const mode of MODES) {
     });
 
     test("an exception in onStart reaches the consumer", async () => {
-      const p = range(5).map((x) => x, { mode: mode === "sync" ? "async" : mode, workers: 2, onStart: () => { throw new Error("no connection"); } });
-      await assert.rejects(p.toArray(), (e) => e instanceof StageError && /onStart failed in worker \d: no connection/.test(e.message) && e.cause.message === "no connection");
+      const p = range(5).map((x) => x, {
+        mode: mode === "sync" ? "async" : mode,
+        workers: 2,
+        onStart: () => {
+          throw new Error("no connection");
+        },
+      });
+      await assert.rejects(
+        p.toArray(),
+        (e) => e instanceof StageError && /onStart failed in worker \d: no connection/.test(e.message) && e.cause.message === "no connection",
+      );
     });
 
     test("an exception in onDone reaches the consumer", async () => {
-      const p = range(5).map((x) => x, { mode, onDone: () => { throw new Error("flush failed"); } });
+      const p = range(5).map((x) => x, {
+        mode,
+        onDone: () => {
+          throw new Error("flush failed");
+        },
+      });
       await assert.rejects(p.toArray(), (e) => e instanceof StageError && /onDone failed in worker 0: flush failed/.test(e.message));
     });
 
@@ -49,7 +69,12 @@ for (const mode of MODES) {
     });
 
     test("a flatMap that returns a non-iterable is an error naming the item", async () => {
-      await assert.rejects(from([1]).flatMap(() => 5, { mode }).toArray(), /item 0: a flatMap function must return an iterable/);
+      await assert.rejects(
+        from([1])
+          .flatMap(() => 5, { mode })
+          .toArray(),
+        /item 0: a flatMap function must return an iterable/,
+      );
     });
   });
 }
@@ -76,17 +101,31 @@ describe("error codes: what failed, matched without reading messages", () => {
     assert.equal(await codeOf(range(3).map((x) => x, { mode: "worker", onStart: fails })), ErrorCode.HookFailed);
     assert.equal(await codeOf(range(3).map(() => () => 1, { mode: "worker" })), ErrorCode.NotCloneable);
     assert.equal(await codeOf(from([{ f: () => 1 }]).map((x) => x, { mode: "worker" })), ErrorCode.NotCloneable);
-    assert.equal(await codeOf(from(function* () {
-      yield 1;
-      throw new Error("disk gone");
-    })), ErrorCode.SourceFailed);
-    assert.equal(await codeOf(range(3).map(() => sleep(200)), { signal: AbortSignal.timeout(20) }), ErrorCode.Aborted);
+    assert.equal(
+      await codeOf(
+        from(function* () {
+          yield 1;
+          throw new Error("disk gone");
+        }),
+      ),
+      ErrorCode.SourceFailed,
+    );
+    assert.equal(
+      await codeOf(
+        range(3).map(() => sleep(200)),
+        { signal: AbortSignal.timeout(20) },
+      ),
+      ErrorCode.Aborted,
+    );
   });
 
   test("a user's error that has a code of its own does not change the stage's code", async () => {
-    const error = await range(1).map(() => {
-      throw Object.assign(new Error("reset"), { code: "ECONNRESET" });
-    }).toArray().catch((e) => e);
+    const error = await range(1)
+      .map(() => {
+        throw Object.assign(new Error("reset"), { code: "ECONNRESET" });
+      })
+      .toArray()
+      .catch((e) => e);
     assert.equal(error.code, ErrorCode.StageFailed);
     assert.equal(error.cause.code, "ECONNRESET");
   });
@@ -94,24 +133,33 @@ describe("error codes: what failed, matched without reading messages", () => {
 
 describe("errors that must not hang or vanish", () => {
   test("one failing item of 100 with 8 async workers rejects (pypeln #119)", async () => {
-    const p = range(100).map(async (x) => {
-      await sleep(1);
-      if (x === 37) throw new Error("item 37 broke");
-      return x;
-    }, { workers: 8 });
+    const p = range(100).map(
+      async (x) => {
+        await sleep(1);
+        if (x === 37) throw new Error("item 37 broke");
+        return x;
+      },
+      { workers: 8 },
+    );
     await assert.rejects(p.toArray(), /failed on item 37: item 37 broke/);
   });
 
   test("a worker raising while its input is throttled by maxsize 4 rejects (pypeln #110)", async () => {
     const p = range(200)
-      .map((x) => {
-        if (x === 50) throw new Error("worker raised");
-        return x;
-      }, { mode: "worker", workers: 2, maxsize: 4 })
-      .map(async (x) => {
-        await new Promise((resolve) => setTimeout(resolve, 1));
-        return x;
-      }, { maxsize: 4 });
+      .map(
+        (x) => {
+          if (x === 50) throw new Error("worker raised");
+          return x;
+        },
+        { mode: "worker", workers: 2, maxsize: 4 },
+      )
+      .map(
+        async (x) => {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return x;
+        },
+        { maxsize: 4 },
+      );
     await assert.rejects(p.toArray(), /failed on item 50: worker raised/);
   });
 
@@ -131,11 +179,17 @@ describe("errors that must not hang or vanish", () => {
 
   test("an item slower than timeout fails the run with a TimeoutError naming stage and item, and aborts ctx.signal", async () => {
     let signal;
-    const p = from([5, 500]).map((ms, ctx) => {
-      signal = ctx.signal;
-      return sleep(ms).then(() => ms);
-    }, { timeout: 100, name: "slow" });
-    const error = await p.toArray().then(() => assert.fail("no error"), (e) => e);
+    const p = from([5, 500]).map(
+      (ms, ctx) => {
+        signal = ctx.signal;
+        return sleep(ms).then(() => ms);
+      },
+      { timeout: 100, name: "slow" },
+    );
+    const error = await p.toArray().then(
+      () => assert.fail("no error"),
+      (e) => e,
+    );
     assert.ok(error instanceof TimeoutError);
     assert.equal(error.stage, "slow");
     assert.equal(error.index, 1);
@@ -144,34 +198,46 @@ describe("errors that must not hang or vanish", () => {
   });
 
   test("a synchronous function that overruns timeout fails when it returns", async () => {
-    const p = from([1]).map((x) => {
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60);
-      return x;
-    }, { mode: "sync", timeout: 20 });
+    const p = from([1]).map(
+      (x) => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60);
+        return x;
+      },
+      { mode: "sync", timeout: 20 },
+    );
     await assert.rejects(p.toArray(), TimeoutError);
   });
 
   test("a worker stuck in an endless loop is stopped by timeout", async () => {
-    const p = from([1, 2]).map((x) => {
-      if (x === 2) for (;;);
-      return x;
-    }, { mode: "worker", timeout: 200 });
+    const p = from([1, 2]).map(
+      (x) => {
+        if (x === 2) for (;;);
+        return x;
+      },
+      { mode: "worker", timeout: 200 },
+    );
     await assert.rejects(p.toArray(), (e) => e instanceof TimeoutError && e.index === 1);
   });
 
   test("an AbortSignal cancels the run promptly with an AbortError", async () => {
     const controller = new AbortController();
     let aborted = 0;
-    const p = range(100).map(async (x, ctx) => {
-      await new Promise((resolve) => {
-        const timer = setTimeout(resolve, 5000);
-        ctx.signal.addEventListener("abort", () => (aborted++, clearTimeout(timer), resolve()));
-      });
-      return x;
-    }, { workers: 4 });
+    const p = range(100).map(
+      async (x, ctx) => {
+        await new Promise((resolve) => {
+          const timer = setTimeout(resolve, 5000);
+          ctx.signal.addEventListener("abort", () => (aborted++, clearTimeout(timer), resolve()));
+        });
+        return x;
+      },
+      { workers: 4 },
+    );
     setTimeout(() => controller.abort(new Error("user stop")), 50);
     const started = Date.now();
-    const error = await p.toArray({ signal: controller.signal }).then(() => assert.fail("no error"), (e) => e);
+    const error = await p.toArray({ signal: controller.signal }).then(
+      () => assert.fail("no error"),
+      (e) => e,
+    );
     assert.ok(error instanceof AbortError);
     assert.equal(error.name, "AbortError");
     assert.equal(error.cause.message, "user stop");
@@ -181,7 +247,12 @@ describe("errors that must not hang or vanish", () => {
 
   test("an already aborted signal rejects without running anything", async () => {
     let calls = 0;
-    await assert.rejects(range(3).map(() => calls++).toArray({ signal: AbortSignal.abort() }), AbortError);
+    await assert.rejects(
+      range(3)
+        .map(() => calls++)
+        .toArray({ signal: AbortSignal.abort() }),
+      AbortError,
+    );
     assert.equal(calls, 0);
   });
 });
@@ -190,7 +261,10 @@ describe("worker-mode boundaries", () => {
   test("a captured outer variable gives an error that names it and says to use context", async () => {
     const factor = 3;
     const p = range(3).map((x) => x * factor, { mode: "worker" });
-    await assert.rejects(p.toArray(), (e) => /factor is not defined/.test(e.message) && /context: \{ factor \}/.test(e.message) && /ctx\.factor/.test(e.message));
+    await assert.rejects(
+      p.toArray(),
+      (e) => /factor is not defined/.test(e.message) && /context: \{ factor \}/.test(e.message) && /ctx\.factor/.test(e.message),
+    );
   });
 
   test("an item that cannot be sent to a worker is an error naming the stage, not a silent drop", async () => {
@@ -204,17 +278,29 @@ describe("worker-mode boundaries", () => {
       [Symbol("s"), /item is a symbol/],
       [new Point(), /instance of Point/],
     ]) {
-      await assert.rejects(from([1, item]).map((x) => x, { mode: "worker", name: "send" }).toArray(), (e) => e.stage === "send" && e.index === 1 && pattern.test(e.message));
+      await assert.rejects(
+        from([1, item])
+          .map((x) => x, { mode: "worker", name: "send" })
+          .toArray(),
+        (e) => e.stage === "send" && e.index === 1 && pattern.test(e.message),
+      );
     }
   });
 
   test("a result that cannot be sent back is an error naming the stage", async () => {
-    await assert.rejects(range(2).map(() => ({ cb() {} }), { mode: "worker", name: "back" }).toArray(), /Stage "back" failed on item 0: result\.cb is a function/);
+    await assert.rejects(
+      range(2)
+        .map(() => ({ cb() {} }), { mode: "worker", name: "back" })
+        .toArray(),
+      /Stage "back" failed on item 0: result\.cb is a function/,
+    );
   });
 
   test("Date, Map, typed arrays and nested plain data cross intact", async () => {
     const item = { when: new Date(0), tags: new Map([["a", 1]]), bytes: new Uint8Array([1, 2]), nested: [{ ok: true }] };
-    const [out] = await from([item]).map((x) => x, { mode: "worker" }).toArray();
+    const [out] = await from([item])
+      .map((x) => x, { mode: "worker" })
+      .toArray();
     assert.deepEqual(out, item);
   });
 });
@@ -222,12 +308,15 @@ describe("worker-mode boundaries", () => {
 describe("odd callers", () => {
   test("a home-made thenable that calls back twice cannot corrupt another item", async () => {
     const out = await range(20000)
-      .map((x) => ({
-        then(resolve) {
-          resolve(x);
-          if (x % 1000 === 0) queueMicrotask(() => resolve(-1));
-        },
-      }), { workers: 4 })
+      .map(
+        (x) => ({
+          then(resolve) {
+            resolve(x);
+            if (x % 1000 === 0) queueMicrotask(() => resolve(-1));
+          },
+        }),
+        { workers: 4 },
+      )
       .toArray();
     assert.equal(out.length, 20000);
     assert.ok(out.every((v, i) => v === i));

@@ -26,11 +26,17 @@ describe("toDataFrame()", () => {
     const df = await from([{ a: 1, b: "x" }, { b: "y", c: true }, { a: 3 }]).toDataFrame({ progress: false });
     assert.deepEqual(df.shape, [3, 3]);
     assert.deepEqual(df.columns, ["a", "b", "c"]);
-    assert.deepEqual(df.values, [[1, "x", null], [null, "y", true], [3, null, null]]);
+    assert.deepEqual(df.values, [
+      [1, "x", null],
+      [null, "y", true],
+      [3, null, null],
+    ]);
   });
 
   test("primitive results become one column, value", async () => {
-    const df = await range(0, 4).map((x) => x * 10).toDataFrame();
+    const df = await range(0, 4)
+      .map((x) => x * 10)
+      .toDataFrame();
     assert.deepEqual(df.columns, ["value"]);
     assert.deepEqual(df.values.flat(), [0, 10, 20, 30]);
   });
@@ -53,11 +59,16 @@ describe("toDataFrame()", () => {
     await assert.rejects(from([{ a: 1 }, 2]).toDataFrame(), { name: "TypeError", message: /toDataFrame\(\): row 1 is 2, but the rows before it are objects/ });
     await assert.rejects(from([1]).toDataFrame({ columns: [] }), { name: "TypeError", message: /option "columns" must be a non-empty array/ });
     await assert.rejects(from([1]).toDataFrame({ columns: ["a", "a"] }), { name: "TypeError", message: /names "a" twice/ });
-    await assert.rejects(from([1]).toDataFrame({ colums: ["a"] }), { name: "TypeError", message: /unknown option "colums" \(known: signal, progress, columns\)/ });
+    await assert.rejects(from([1]).toDataFrame({ colums: ["a"] }), {
+      name: "TypeError",
+      message: /unknown option "colums" \(known: signal, progress, columns\)/,
+    });
   });
 
   test("stats.toDataFrame() goes through the same builder", async () => {
-    const stats = await range(0, 10).map((x) => x, { name: "step" }).run({ progress: false });
+    const stats = await range(0, 10)
+      .map((x) => x, { name: "step" })
+      .run({ progress: false });
     const df = stats.toDataFrame();
     assert.deepEqual(df.column("name").values, ["source", "step"]);
   });
@@ -81,7 +92,10 @@ describe("toCSV()", () => {
   });
 
   test("booleans, dates, nested values and missing cells", async () => {
-    await from([{ a: true, b: new Date(0), c: [1, { d: 2 }] }, { a: false, b: null }]).toCSV(file("types.csv"));
+    await from([
+      { a: true, b: new Date(0), c: [1, { d: 2 }] },
+      { a: false, b: null },
+    ]).toCSV(file("types.csv"));
     assert.equal(readFileSync(file("types.csv"), "utf8"), 'a,b,c\ntrue,1970-01-01T00:00:00.000Z,"[1,{""d"":2}]"\nfalse,,\n');
   });
 
@@ -115,7 +129,11 @@ describe("toCSV()", () => {
     assert.equal(lines[0], "id,label");
     assert.equal(lines.at(-1), "", "ends with a whole row");
     const ids = lines.slice(1, -1).map((line) => Number(line.split(",")[0]));
-    assert.deepEqual(ids, Array.from({ length: ids.length }, (_, i) => i), "rows in order, none torn");
+    assert.deepEqual(
+      ids,
+      Array.from({ length: ids.length }, (_, i) => i),
+      "rows in order, none torn",
+    );
     assert.ok(ids.length > 0 && ids.length <= 3000, `${ids.length} rows kept`);
     assert.deepEqual(leftovers(), []);
   });
@@ -168,7 +186,10 @@ describe("toJSONL()", () => {
   });
 
   test("a value with no JSON form is a TypeError naming the row", async () => {
-    await assert.rejects(from([1, undefined]).toJSONL(file("u.jsonl")), { name: "TypeError", message: /toJSONL\(\): row 1 is undefined, which has no JSON form/ });
+    await assert.rejects(from([1, undefined]).toJSONL(file("u.jsonl")), {
+      name: "TypeError",
+      message: /toJSONL\(\): row 1 is undefined, which has no JSON form/,
+    });
     await assert.rejects(from([{ n: 1n }]).toJSONL(file("b.jsonl")), { name: "TypeError", message: /toJSONL\(\): row 0 cannot be written as JSON/ });
     assert.deepEqual(leftovers(), []);
   });

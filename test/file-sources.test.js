@@ -19,7 +19,10 @@ const write = (name, text) => {
 describe("fromCSV()", () => {
   test("rows are objects keyed by the header, values strings: '007' stays '007'", async () => {
     const path = write("plain.csv", "code,qty\n007,3\n,10\n");
-    assert.deepEqual(await fromCSV(path).toArray(), [{ code: "007", qty: "3" }, { code: "", qty: "10" }]);
+    assert.deepEqual(await fromCSV(path).toArray(), [
+      { code: "007", qty: "3" },
+      { code: "", qty: "10" },
+    ]);
   });
 
   test("cast: true makes decimal numbers numbers and leaves codes, blanks and padded text alone", async () => {
@@ -33,22 +36,34 @@ describe("fromCSV()", () => {
   test("per-column types, a function, and an error naming the line for a bad value", async () => {
     const path = write("typed.csv", "id,ok,when\n007,true,2020-01-01\n8,false,2021-06-30\n");
     const rows = await fromCSV(path, { cast: { id: "number", ok: "boolean", when: (text) => new Date(text).getUTCFullYear() } }).toArray();
-    assert.deepEqual(rows, [{ id: 7, ok: true, when: 2020 }, { id: 8, ok: false, when: 2021 }]);
+    assert.deepEqual(rows, [
+      { id: 7, ok: true, when: 2020 },
+      { id: 8, ok: false, when: 2021 },
+    ]);
     const bad = write("bad-type.csv", "id\n1\nseven\n");
     await assert.rejects(fromCSV(bad, { cast: { id: "number" } }).toArray(), /fromCSV\(\): ".*bad-type\.csv" line 3: column "id": "seven" is not a number/);
   });
 
   test("no header: arrays of strings, or named by columns; a delimiter; columns replacing a header", async () => {
     const path = write("semi.csv", "1;x\n2;y\n");
-    assert.deepEqual(await fromCSV(path, { header: false, delimiter: ";" }).toArray(), [["1", "x"], ["2", "y"]]);
-    assert.deepEqual(await fromCSV(path, { header: false, delimiter: ";", columns: ["n", "s"] }).toArray(), [{ n: "1", s: "x" }, { n: "2", s: "y" }]);
+    assert.deepEqual(await fromCSV(path, { header: false, delimiter: ";" }).toArray(), [
+      ["1", "x"],
+      ["2", "y"],
+    ]);
+    assert.deepEqual(await fromCSV(path, { header: false, delimiter: ";", columns: ["n", "s"] }).toArray(), [
+      { n: "1", s: "x" },
+      { n: "2", s: "y" },
+    ]);
     const headed = write("headed.csv", "A,B\n1,2\n");
     assert.deepEqual(await fromCSV(headed, { columns: ["a", "b"] }).toArray(), [{ a: "1", b: "2" }]);
   });
 
   test("quoted fields, unicode and a byte order mark", async () => {
     const path = write("quoted.csv", '\ufeffname,note\n"a, b","say ""hi"""\n"two\nlines",ünï 𝄞\n');
-    assert.deepEqual(await fromCSV(path).toArray(), [{ name: "a, b", note: 'say "hi"' }, { name: "two\nlines", note: "ünï 𝄞" }]);
+    assert.deepEqual(await fromCSV(path).toArray(), [
+      { name: "a, b", note: 'say "hi"' },
+      { name: "two\nlines", note: "ünï 𝄞" },
+    ]);
   });
 
   test("a malformed file fails naming the file and the line", async () => {
@@ -79,7 +94,10 @@ describe("fromCSV()", () => {
     assert.throws(() => fromCSV("x.csv", { delimiter: "::" }), { name: "TypeError", message: /"delimiter" must be one character/ });
     assert.throws(() => fromCSV("x.csv", { cast: { a: "int" } }), { name: "TypeError", message: /"cast" for column "a" must be/ });
     assert.throws(() => fromCSV("x.csv", { header: false, cast: { a: "number" } }), { name: "TypeError", message: /"cast" by column needs column names/ });
-    assert.throws(() => fromCSV("x.csv", { headers: true }), { name: "TypeError", message: /unknown option "headers" \(known: header, columns, delimiter, cast, encoding\)/ });
+    assert.throws(() => fromCSV("x.csv", { headers: true }), {
+      name: "TypeError",
+      message: /unknown option "headers" \(known: header, columns, delimiter, cast, encoding\)/,
+    });
   });
 
   test("every run reads the file again", async () => {

@@ -19,7 +19,10 @@ describe("pipelab-kernel install", () => {
     const prefix = mkdtempSync(join(tmpdir(), "pipelab-kernel-"));
     t.after(() => rmSync(prefix, { recursive: true, force: true }));
     const out = [];
-    assert.equal(main(["install", "--prefix", prefix], (line) => out.push(line)), 0);
+    assert.equal(
+      main(["install", "--prefix", prefix], (line) => out.push(line)),
+      0,
+    );
     const file = join(prefix, "share", "jupyter", "kernels", "pipelab", "kernel.json");
     const spec = JSON.parse(readFileSync(file, "utf8"));
     assert.equal(spec.display_name, "TypeScript (pipelab)");
@@ -28,7 +31,10 @@ describe("pipelab-kernel install", () => {
     assert.ok(existsSync(spec.argv[1]), `the launcher exists: ${spec.argv[1]}`);
     assert.equal(spec.argv[2], "{connection_file}");
     assert.match(out.join("\n"), /Installed the "TypeScript \(pipelab\)" kernel/);
-    assert.equal(main(["uninstall", "--prefix", prefix], () => {}), 0);
+    assert.equal(
+      main(["uninstall", "--prefix", prefix], () => {}),
+      0,
+    );
     assert.equal(existsSync(file), false);
   });
 
@@ -37,7 +43,10 @@ describe("pipelab-kernel install", () => {
     t.after(() => rmSync(prefix, { recursive: true, force: true }));
     const said = (env) => {
       const out = [];
-      assert.equal(main(["install", "--prefix", prefix], (line) => out.push(line), env), 0);
+      assert.equal(
+        main(["install", "--prefix", prefix], (line) => out.push(line), env),
+        0,
+      );
       return out.join("\n");
     };
     const dataDir = join(prefix, "share", "jupyter");
@@ -49,7 +58,10 @@ describe("pipelab-kernel install", () => {
 
   test("--help explains --user, --prefix and JUPYTER_PATH, and shows a first cell", () => {
     const out = [];
-    assert.equal(main(["--help"], (line) => out.push(line)), 0);
+    assert.equal(
+      main(["--help"], (line) => out.push(line)),
+      0,
+    );
     assert.match(out.join("\n"), /--prefix[\s\S]*JUPYTER_PATH=<dir>\/share\/jupyter/);
     assert.match(out.join("\n"), /import \{ range \} from "pipelab"/);
   });
@@ -64,7 +76,11 @@ describe("pipelab-kernel install", () => {
   test("wrong usage prints the usage and exits 2", () => {
     for (const argv of [[], ["instal"], ["install", "--user", "--prefix", "/tmp/x"], ["install", "--bogus"], ["install", "extra"]]) {
       const out = [];
-      assert.equal(main(argv, (line) => out.push(line)), 2, argv.join(" "));
+      assert.equal(
+        main(argv, (line) => out.push(line)),
+        2,
+        argv.join(" "),
+      );
       assert.match(out.join("\n"), /usage: pipelab-kernel <install\|uninstall>/);
     }
   });
@@ -80,7 +96,9 @@ describe("the last expression of a cell", () => {
 
   test("a value with the display protocol is shown as its bundle; other values are logged as before", async () => {
     const { logged, shown, log } = hooked();
-    const stats = await range(0, 5).map((x) => x, { name: "step" }).run({ progress: false });
+    const stats = await range(0, 5)
+      .map((x) => x, { name: "step" })
+      .run({ progress: false });
     log(stats);
     log(42);
     log("two", "args");
@@ -100,7 +118,11 @@ describe("the last expression of a cell", () => {
     const { logged, shown, log } = hooked();
     const errors = [];
     t.mock.method(console, "error", (...args) => errors.push(args));
-    const odd = { [Symbol.for("Jupyter.display")]() { throw new Error("no bundle today"); } };
+    const odd = {
+      [Symbol.for("Jupyter.display")]() {
+        throw new Error("no bundle today");
+      },
+    };
     log(odd);
     assert.equal(shown.length, 0);
     assert.deepEqual(logged, [[odd]]);

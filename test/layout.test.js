@@ -15,7 +15,7 @@ const SRC = path.join(__dirname, "..", "src");
  */
 const FLOORS = [
   ["thenable.ts", "envelope.ts", "buffer.ts", "doorbell.ts", "fair-share.ts", "errors.ts", "options.ts", "run-control.ts"],
-  ["run-options.ts"],
+  ["run-options.ts", "stage-function.ts"],
   ["stats/"],
   ["executors/"],
   ["cluster/"],

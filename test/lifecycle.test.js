@@ -26,12 +26,15 @@ for (const mode of MODES) {
       const workers = mode === "sync" ? 1 : 2;
       const made = new Int32Array(new SharedArrayBuffer(4));
       const iterator = range(0, 1000)
-        .flatMap(function* (x, ctx) {
-          for (let i = 0; i < 50; i++) {
-            Atomics.add(ctx.made, 0, 1);
-            yield i;
-          }
-        }, { mode: mode === "worker" ? "async" : mode, workers, maxsize: 3, context: { made } })
+        .flatMap(
+          function* (x, ctx) {
+            for (let i = 0; i < 50; i++) {
+              Atomics.add(ctx.made, 0, 1);
+              yield i;
+            }
+          },
+          { mode: mode === "worker" ? "async" : mode, workers, maxsize: 3, context: { made } },
+        )
         .iterate();
       await iterator.next();
       await sleep(150);
@@ -77,7 +80,9 @@ describe("stopping while parts are busy", () => {
   test("a run of synchronous functions still lets timers fire, so AbortSignal.timeout() stops it", async () => {
     let fired = false;
     setTimeout(() => (fired = true), 5);
-    const p = range(0, Infinity).map((x) => x + 1).filter((x) => x % 2 === 0);
+    const p = range(0, Infinity)
+      .map((x) => x + 1)
+      .filter((x) => x % 2 === 0);
     await assert.rejects(p.run({ signal: AbortSignal.timeout(50) }), { name: "AbortError" });
     assert.equal(fired, true);
   });
@@ -108,7 +113,14 @@ describe("stopping while parts are busy", () => {
         },
         onDone: (ctx) => void Atomics.add(ctx.counts, 1, 1),
       };
-      assert.deepEqual(await range(10).map((x) => x).map((x) => x, hooks).take(0).toArray(), []);
+      assert.deepEqual(
+        await range(10)
+          .map((x) => x)
+          .map((x) => x, hooks)
+          .take(0)
+          .toArray(),
+        [],
+      );
       assert.deepEqual([...counts], [2, 2], `${mode}: take(0) during onStart`);
     }
     const counts = new Int32Array(new SharedArrayBuffer(8));
@@ -127,7 +139,11 @@ describe("stopping while parts are busy", () => {
   });
 
   test("an onDone error inside concat() reaches the consumer after an early stop", async () => {
-    const failing = range(0, Infinity).map((x) => x, { onDone: () => { throw new Error("flush failed"); } });
+    const failing = range(0, Infinity).map((x) => x, {
+      onDone: () => {
+        throw new Error("flush failed");
+      },
+    });
     await assert.rejects(concat(failing, range(3)).take(2).toArray(), /onDone failed in worker 0: flush failed/);
     const broken = async () => {
       for await (const x of concat(failing)) break;

@@ -7,7 +7,12 @@ const { setDisplaySink } = require("../dist/display/display");
 
 function notebookSink() {
   const writes = [];
-  return { kind: "fake", isNotebook: true, writes, write: (bundle, id, update) => writes.push({ html: bundle["text/html"], id, update, at: performance.now() }) };
+  return {
+    kind: "fake",
+    isNotebook: true,
+    writes,
+    write: (bundle, id, update) => writes.push({ html: bundle["text/html"], id, update, at: performance.now() }),
+  };
 }
 
 afterEach(() => setDisplaySink(undefined));
@@ -29,7 +34,10 @@ test("the entry is created before the first result, updated in place at most 4 t
   for (let r = await iterator.next(); !r.done; r = await iterator.next());
   const elapsed = performance.now() - started;
   const { writes } = sink;
-  assert.ok(writes.slice(1).every((w) => w.update && w.id === writes[0].id), "every later write updates the same entry");
+  assert.ok(
+    writes.slice(1).every((w) => w.update && w.id === writes[0].id),
+    "every later write updates the same entry",
+  );
   assert.ok(writes.length >= 3, `updated while running (${writes.length} writes)`);
   // One creation, one final frame, and timer updates no closer than 250 ms apart.
   assert.ok(writes.length - 2 <= Math.floor(elapsed / 250) + 1, `${writes.length} writes in ${elapsed.toFixed(0)} ms`);
@@ -40,7 +48,16 @@ test("the entry is created before the first result, updated in place at most 4 t
 test("a failing run ends its entry 'failed' with the error; a break ends it 'cancelled'", async () => {
   const failing = notebookSink();
   setDisplaySink(failing);
-  await assert.rejects(from([1, 2]).map(() => { throw new Error("bad item"); }, { name: "breaks" }).toArray());
+  await assert.rejects(
+    from([1, 2])
+      .map(
+        () => {
+          throw new Error("bad item");
+        },
+        { name: "breaks" },
+      )
+      .toArray(),
+  );
   assert.match(failing.writes.at(-1).html, />failed</);
   assert.match(failing.writes.at(-1).html, /bad item/);
 
@@ -53,12 +70,20 @@ test("a failing run ends its entry 'failed' with the error; a break ends it 'can
 test("progress: false shows nothing", async () => {
   const sink = notebookSink();
   setDisplaySink(sink);
-  await range(0, 10).map((x) => x).run({ progress: false });
+  await range(0, 10)
+    .map((x) => x)
+    .run({ progress: false });
   assert.equal(sink.writes.length, 0);
 });
 
 test("a display that throws stops the live view, not the run", async (t) => {
-  setDisplaySink({ kind: "broken", isNotebook: true, write: () => { throw new Error("frontend gone"); } });
+  setDisplaySink({
+    kind: "broken",
+    isNotebook: true,
+    write: () => {
+      throw new Error("frontend gone");
+    },
+  });
   const messages = [];
   t.mock.method(process.stderr, "write", (text) => messages.push(String(text)));
   const out = await range(0, 50).map(slowly, { workers: 4 }).toArray();

@@ -12,8 +12,18 @@ for (const mode of MODES) {
   describe(`${mode} mode`, () => {
     for (const [label, input] of Object.entries(inputs)) {
       test(`identity and squares over ${label} input equal the sequential result`, async () => {
-        assert.deepEqual(await from(input).map((x) => x, { mode, workers: 3 }).toArray(), input);
-        assert.deepEqual(await from(input).map((x) => x * x, { mode, workers: 3 }).toArray(), input.map((x) => x * x));
+        assert.deepEqual(
+          await from(input)
+            .map((x) => x, { mode, workers: 3 })
+            .toArray(),
+          input,
+        );
+        assert.deepEqual(
+          await from(input)
+            .map((x) => x * x, { mode, workers: 3 })
+            .toArray(),
+          input.map((x) => x * x),
+        );
       });
     }
 
@@ -44,7 +54,12 @@ for (const mode of MODES) {
       const expected = ["1:0", "2:0", "2:1", "3:0", "3:1", "3:2"];
       assert.deepEqual(await from([0, 1, 2, 3]).flatMap(gen, { mode, workers: 2 }).toArray(), expected);
       assert.deepEqual(await from([0, 1, 2, 3]).flatMap(agen, { mode, workers: 2 }).toArray(), expected);
-      assert.deepEqual(await from([[1, 2], [], [3]]).flatMap((xs) => xs, { mode }).toArray(), [1, 2, 3]);
+      assert.deepEqual(
+        await from([[1, 2], [], [3]])
+          .flatMap((xs) => xs, { mode })
+          .toArray(),
+        [1, 2, 3],
+      );
     });
 
     test("filter with an async predicate", async () => {
@@ -62,8 +77,19 @@ for (const mode of MODES) {
         .run();
       assert.equal(counter[0], (49 * 50) / 2);
       assert.equal(stats.status, "done");
-      assert.deepEqual(stats.stages.map((s) => [s.name, s.itemsIn, s.itemsOut]), [["source", 0, 50], ["each", 50, 0]]);
-      assert.deepEqual(await range(3).each(() => {}, { mode }).toArray(), []);
+      assert.deepEqual(
+        stats.stages.map((s) => [s.name, s.itemsIn, s.itemsOut]),
+        [
+          ["source", 0, 50],
+          ["each", 50, 0],
+        ],
+      );
+      assert.deepEqual(
+        await range(3)
+          .each(() => {}, { mode })
+          .toArray(),
+        [],
+      );
     });
 
     test("onStart and onDone run once per worker (3 and 3), also for empty input and after an early break", async () => {
@@ -94,17 +120,23 @@ for (const mode of MODES) {
       const workers = mode === "sync" ? 1 : 3;
       // Async mode hands out a second slot only while the first is busy, so each call waits a little.
       const seen = await range(300)
-        .map(async (x, ctx) => {
-          await new Promise((resolve) => setTimeout(resolve, 1));
-          return { worker: ctx.worker, tag: ctx.tag };
-        }, {
-          mode,
-          workers,
-          onStart: (ctx) => ({ tag: `w${ctx.worker}` }),
-        })
+        .map(
+          async (x, ctx) => {
+            await new Promise((resolve) => setTimeout(resolve, 1));
+            return { worker: ctx.worker, tag: ctx.tag };
+          },
+          {
+            mode,
+            workers,
+            onStart: (ctx) => ({ tag: `w${ctx.worker}` }),
+          },
+        )
         .toArray();
       const indexes = new Set(seen.map((s) => s.worker));
-      assert.deepEqual([...indexes].sort(), Array.from({ length: workers }, (_, i) => i));
+      assert.deepEqual(
+        [...indexes].sort(),
+        Array.from({ length: workers }, (_, i) => i),
+      );
       for (const s of seen) assert.equal(s.tag, `w${s.worker}`);
     });
 
@@ -136,12 +168,15 @@ describe("order", () => {
     let running = 0;
     let most = 0;
     await range(20)
-      .map(async (x) => {
-        most = Math.max(most, ++running);
-        await sleep(1);
-        running--;
-        return x;
-      }, { mode: "sync", workers: 8 })
+      .map(
+        async (x) => {
+          most = Math.max(most, ++running);
+          await sleep(1);
+          running--;
+          return x;
+        },
+        { mode: "sync", workers: 8 },
+      )
       .toArray();
     assert.equal(most, 1);
   });
@@ -153,31 +188,43 @@ describe("order", () => {
     };
     const out = await range(30)
       .map(jitter, { workers: 6, ordered: false })
-      .flatMap(async (x) => {
-        await sleep(Math.random() * 5);
-        return x % 3 === 0 ? [] : [x, x + 0.5];
-      }, { workers: 6, ordered: false })
+      .flatMap(
+        async (x) => {
+          await sleep(Math.random() * 5);
+          return x % 3 === 0 ? [] : [x, x + 0.5];
+        },
+        { workers: 6, ordered: false },
+      )
       .filter((x) => x !== 10, { ordered: false })
       .map(jitter, { workers: 6, ordered: false })
       .ordered()
       .toArray();
     const expected = [];
     for (let x = 0; x < 30; x++) if (x % 3 !== 0) expected.push(x, x + 0.5);
-    assert.deepEqual(out, expected.filter((x) => x !== 10));
+    assert.deepEqual(
+      out,
+      expected.filter((x) => x !== 10),
+    );
   });
 
   test("ordered() restores order of nested flatMaps from generators", async () => {
     const out = await range(5)
-      .flatMap(async function* (x) {
-        for (let i = 0; i < x; i++) {
+      .flatMap(
+        async function* (x) {
+          for (let i = 0; i < x; i++) {
+            await sleep(Math.random() * 3);
+            yield x * 10 + i;
+          }
+        },
+        { workers: 4, ordered: false },
+      )
+      .flatMap(
+        async (y) => {
           await sleep(Math.random() * 3);
-          yield x * 10 + i;
-        }
-      }, { workers: 4, ordered: false })
-      .flatMap(async (y) => {
-        await sleep(Math.random() * 3);
-        return [y, -y];
-      }, { workers: 4, ordered: false })
+          return [y, -y];
+        },
+        { workers: 4, ordered: false },
+      )
       .ordered()
       .toArray();
     const expected = [];
@@ -190,16 +237,22 @@ describe("ordered() memory", () => {
   test("behind a slow first item, ordered() after an unordered flatMap holds a bounded number of children", async () => {
     let made = 0;
     const p = range(100000)
-      .map(async (x) => {
-        if (x === 0) await sleep(300);
-        return x;
-      }, { workers: 4, ordered: false, maxsize: 3 })
-      .flatMap(function* () {
-        for (let i = 0; i < 1000; i++) {
-          made++;
-          yield i;
-        }
-      }, { ordered: false, maxsize: 3 })
+      .map(
+        async (x) => {
+          if (x === 0) await sleep(300);
+          return x;
+        },
+        { workers: 4, ordered: false, maxsize: 3 },
+      )
+      .flatMap(
+        function* () {
+          for (let i = 0; i < 1000; i++) {
+            made++;
+            yield i;
+          }
+        },
+        { ordered: false, maxsize: 3 },
+      )
       .ordered();
     const iterator = p.iterate();
     const first = await iterator.next();
@@ -211,12 +264,15 @@ describe("ordered() memory", () => {
   test("ordered() stays correct with tiny buffers and many unordered expansions", async () => {
     for (let round = 0; round < 5; round++) {
       const out = await range(60)
-        .flatMap(async function* (x) {
-          for (let i = 0; i < x % 4; i++) {
-            if (Math.random() < 0.3) await sleep(1);
-            yield x * 10 + i;
-          }
-        }, { workers: 3, ordered: false, maxsize: 1 + round })
+        .flatMap(
+          async function* (x) {
+            for (let i = 0; i < x % 4; i++) {
+              if (Math.random() < 0.3) await sleep(1);
+              yield x * 10 + i;
+            }
+          },
+          { workers: 3, ordered: false, maxsize: 1 + round },
+        )
         .filter((y) => y % 7 !== 0, { workers: 2, ordered: false, maxsize: 1 })
         .ordered()
         .toArray();
@@ -244,11 +300,16 @@ describe("an ordered flatMap gives its worker back once its function has returne
 
   test("children returned as an array", async () => {
     const { gate, release } = gated();
-    const out = from([2, 0, 1]).flatMap(async (x) => {
-      if (x === 1) release();
-      if (x === 2) await gate;
-      return [x, x + 10];
-    }, { workers: 2 }).toArray();
+    const out = from([2, 0, 1])
+      .flatMap(
+        async (x) => {
+          if (x === 1) release();
+          if (x === 2) await gate;
+          return [x, x + 10];
+        },
+        { workers: 2 },
+      )
+      .toArray();
     assert.deepEqual(await withinSeconds(out, 5), [2, 12, 0, 10, 1, 11]);
   });
 
@@ -256,19 +317,24 @@ describe("an ordered flatMap gives its worker back once its function has returne
     const { gate, release } = gated();
     let running = 0;
     let most = 0;
-    const out = from([2, 0, 1, 3, 4]).flatMap(async function* (x) {
-      running++;
-      most = Math.max(most, running);
-      if (x === 1) release();
-      if (x === 2) await gate;
-      running--;
-      yield x;
-      running++;
-      most = Math.max(most, running);
-      await sleep(1);
-      running--;
-      yield x + 10;
-    }, { workers: 2 }).toArray();
+    const out = from([2, 0, 1, 3, 4])
+      .flatMap(
+        async function* (x) {
+          running++;
+          most = Math.max(most, running);
+          if (x === 1) release();
+          if (x === 2) await gate;
+          running--;
+          yield x;
+          running++;
+          most = Math.max(most, running);
+          await sleep(1);
+          running--;
+          yield x + 10;
+        },
+        { workers: 2 },
+      )
+      .toArray();
     assert.deepEqual(await withinSeconds(out, 5), [2, 12, 0, 10, 1, 11, 3, 13, 4, 14]);
     assert.ok(most <= 2, `user code ran for ${most} items at once with workers: 2`);
   });
@@ -288,7 +354,13 @@ describe("sources and combinators", () => {
       const naturals = function* () {
         for (let i = 0; ; i++) yield i;
       };
-      assert.deepEqual(await from(naturals).map((x) => x * 2, { mode, workers: 2 }).take(5).toArray(), [0, 2, 4, 6, 8]);
+      assert.deepEqual(
+        await from(naturals)
+          .map((x) => x * 2, { mode, workers: 2 })
+          .take(5)
+          .toArray(),
+        [0, 2, 4, 6, 8],
+      );
     }
     assert.deepEqual(await range(0, Infinity).take(0).toArray(), []);
   });
@@ -311,12 +383,21 @@ describe("sources and combinators", () => {
       yield "b";
     }
     assert.deepEqual(await from(letters()).toArray(), ["a", "b"]);
-    assert.deepEqual(await from(Readable.from([{ n: 1 }, { n: 2 }])).map((o) => o.n).toArray(), [1, 2]);
+    assert.deepEqual(
+      await from(Readable.from([{ n: 1 }, { n: 2 }]))
+        .map((o) => o.n)
+        .toArray(),
+      [1, 2],
+    );
     assert.deepEqual(await from(() => new Set([1, 2])).toArray(), [1, 2]);
   });
 
   test("a generator object is read once; a second run says how to make it re-runnable", async () => {
-    const p = from((function* () { yield 1; })());
+    const p = from(
+      (function* () {
+        yield 1;
+      })(),
+    );
     assert.deepEqual(await p.toArray(), [1]);
     await assert.rejects(p.toArray(), /consumed by an earlier run.*from\(\(\) => makeSource\(\)\)/);
   });

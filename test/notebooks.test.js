@@ -11,11 +11,14 @@ const { tmpdir } = require("node:os");
 const { main: kernelCli } = require("../dist/kernel/cli");
 
 const NOTEBOOKS = join(__dirname, "..", "notebooks");
-const notebooks = readdirSync(NOTEBOOKS).filter((f) => f.endsWith(".ipynb")).sort();
+const notebooks = readdirSync(NOTEBOOKS)
+  .filter((f) => f.endsWith(".ipynb"))
+  .sort();
 const probe = spawnSync("jupyter", ["nbconvert", "--version"], { encoding: "utf8" });
 const jupyterFound = probe.status === 0;
 const nbconvertVersion = jupyterFound ? probe.stdout.trim() : "";
-const missing = "Jupyter (jupyter nbconvert) is not installed: the notebook tests did NOT run. Install Debian's python3-nbclient jupyter-client jupyter-nbconvert.";
+const missing =
+  "Jupyter (jupyter nbconvert) is not installed: the notebook tests did NOT run. Install Debian's python3-nbclient jupyter-client jupyter-nbconvert.";
 
 if (!jupyterFound && process.env.CI !== "true") {
   process.stderr.write(`\n${"!".repeat(100)}\n!! ${missing}\n${"!".repeat(100)}\n\n`);
@@ -44,7 +47,10 @@ function writePlainTslabCase() {
   const kernels = join(work, "share", "jupyter", "kernels", "tslab-plain");
   mkdirSync(kernels, { recursive: true });
   const tslab = require.resolve("tslab/bin/tslab");
-  writeFileSync(join(kernels, "kernel.json"), JSON.stringify({ argv: [process.execPath, tslab, "kernel", "--config-path", "{connection_file}"], display_name: "tslab", language: "typescript" }));
+  writeFileSync(
+    join(kernels, "kernel.json"),
+    JSON.stringify({ argv: [process.execPath, tslab, "kernel", "--config-path", "{connection_file}"], display_name: "tslab", language: "typescript" }),
+  );
   const dist = join(__dirname, "..", "dist");
   const cell = (id, source) => ({ cell_type: "code", id, execution_count: null, metadata: {}, outputs: [], source });
   const notebook = {
@@ -52,7 +58,10 @@ function writePlainTslabCase() {
     nbformat_minor: 5,
     metadata: { kernelspec: { name: "tslab-plain", display_name: "tslab", language: "typescript" } },
     cells: [
-      cell("a", `import { range, display } from ${JSON.stringify(dist)};\nconst stats = await range(0, 50).map((x: number) => x * 2, { name: "double" }).run();`),
+      cell(
+        "a",
+        `import { range, display } from ${JSON.stringify(dist)};\nconst stats = await range(0, 50).map((x: number) => x * 2, { name: "double" }).run();`,
+      ),
       cell("b", `display(stats);\ndisplay(stats.chart("utilization"));`),
     ],
   };
@@ -62,7 +71,10 @@ function writePlainTslabCase() {
 before(async () => {
   if (!jupyterFound) return;
   work = mkdtempSync(join(tmpdir(), "pipelab-notebooks-"));
-  assert.equal(kernelCli(["install", "--prefix", work], () => {}), 0);
+  assert.equal(
+    kernelCli(["install", "--prefix", work], () => {}),
+    0,
+  );
   env = { ...process.env, JUPYTER_PATH: join(work, "share", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" };
   writePlainTslabCase();
   // All at once: most of each run is the kernel starting and Python waiting on it.
@@ -77,9 +89,11 @@ before(async () => {
 
 after(() => work && rmSync(work, { recursive: true, force: true }));
 
-
 const outputsOf = (nb) => nb.cells.flatMap((cell) => cell.outputs ?? []);
-const bundles = (nb) => outputsOf(nb).filter((o) => o.output_type === "display_data" || o.output_type === "execute_result").map((o) => o.data);
+const bundles = (nb) =>
+  outputsOf(nb)
+    .filter((o) => o.output_type === "display_data" || o.output_type === "execute_result")
+    .map((o) => o.data);
 const join_ = (text) => (Array.isArray(text) ? text.join("") : text);
 
 test("Jupyter is available (required under CI=true)", { skip: !jupyterFound && process.env.CI !== "true" && missing }, () => {
@@ -103,12 +117,23 @@ const check = (name, what, fn) =>
   });
 
 check("01-quickstart.ipynb", "the live progress entry keeps the final state, the stats table and a DataFrame preview show", (nb) => {
-  const html = bundles(nb).map((d) => join_(d["text/html"] ?? "")).filter(Boolean);
+  const html = bundles(nb)
+    .map((d) => join_(d["text/html"] ?? ""))
+    .filter(Boolean);
   const stats = html.filter((h) => h.includes('class="pipelab-stats"'));
   assert.ok(stats.length >= 2, "the progress entry of toArray() and the stats() table");
-  assert.ok(stats.every((h) => />done</.test(h)), "a saved notebook keeps the final state, not 'running'");
-  assert.ok(stats.some((h) => h.includes("background:#fff3cd")), "the bottleneck is highlighted");
-  assert.ok(html.some((h) => h.includes('class="pipelab-dataframe"') && /rows x 3 columns/.test(h)), "a DataFrame preview");
+  assert.ok(
+    stats.every((h) => />done</.test(h)),
+    "a saved notebook keeps the final state, not 'running'",
+  );
+  assert.ok(
+    stats.some((h) => h.includes("background:#fff3cd")),
+    "the bottleneck is highlighted",
+  );
+  assert.ok(
+    html.some((h) => h.includes('class="pipelab-dataframe"') && /rows x 3 columns/.test(h)),
+    "a DataFrame preview",
+  );
 });
 
 check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles without text/html, and the HTML export shows every chart", async (nb, run) => {
@@ -130,13 +155,21 @@ check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles withou
 });
 
 check("03-export.ipynb", "the CSV is written and read back into a DataFrame preview; a failed run leaves no file", (nb) => {
-  const text = outputsOf(nb).filter((o) => o.output_type === "stream").map((o) => join_(o.text)).join("");
+  const text = outputsOf(nb)
+    .filter((o) => o.output_type === "stream")
+    .map((o) => join_(o.text))
+    .join("");
   assert.match(text, /rows: 5000 }/);
   assert.match(text, /0,"Smith, ""J\.""",0,true/);
   assert.match(text, /partial: false,[^}]*fileExists: false/);
   assert.match(text, /partial: true,[^}]*fileExists: true/);
-  const previews = bundles(nb).map((d) => join_(d["text/html"] ?? "")).filter((h) => h.includes('class="pipelab-dataframe"'));
-  assert.ok(previews.some((h) => /2,500 rows x 4 columns/.test(h)), "a DataFrame preview of the orders read back");
+  const previews = bundles(nb)
+    .map((d) => join_(d["text/html"] ?? ""))
+    .filter((h) => h.includes('class="pipelab-dataframe"'));
+  assert.ok(
+    previews.some((h) => /2,500 rows x 4 columns/.test(h)),
+    "a DataFrame preview of the orders read back",
+  );
 });
 
 test("the plain tslab kernel: display() sends whole bundles, and live progress shows there too", { skip: !jupyterFound && missing }, () => {
@@ -145,13 +178,19 @@ test("the plain tslab kernel: display() sends whole bundles, and live progress s
   const all = bundles(run.notebook);
   const tables = all.filter((d) => join_(d["text/html"] ?? "").includes('class="pipelab-stats"'));
   assert.ok(tables.length >= 2, "the run's live progress entry and display(stats)");
-  assert.ok(all.some((d) => d["application/vnd.vegalite.v5+json"] && d["image/svg+xml"]), "display(chart) as one multi-mime bundle");
+  assert.ok(
+    all.some((d) => d["application/vnd.vegalite.v5+json"] && d["image/svg+xml"]),
+    "display(chart) as one multi-mime bundle",
+  );
 });
 
 test("interrupting the pipelab kernel cancels the run it awaits, and the kernel lives on", { skip: !jupyterFound && missing }, async () => {
   // The Python that runs `jupyter` has jupyter_client; read it from the command's first line.
   const jupyterBin = spawnSync("sh", ["-c", "command -v jupyter"], { encoding: "utf8" }).stdout.trim();
-  const python = readFileSync(jupyterBin, "utf8").split("\n")[0].replace(/^#!\s*/, "").split(" ")[0];
+  const python = readFileSync(jupyterBin, "utf8")
+    .split("\n")[0]
+    .replace(/^#!\s*/, "")
+    .split(" ")[0];
   const result = await new Promise((resolve) => {
     const child = spawn(python, [join(__dirname, "fixtures", "interrupt_kernel.py"), NOTEBOOKS], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

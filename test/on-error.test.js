@@ -10,7 +10,12 @@ function assertAccounted(stats) {
   for (const s of stats.stages) {
     if (s.mode === "source") continue;
     const accounted = s.itemsOut + s.filtered + s.errors + s.inFlight;
-    if (s.expanded === 0) assert.equal(s.itemsIn, accounted, `${s.name}: in ${s.itemsIn} = out ${s.itemsOut} + filtered ${s.filtered} + errors ${s.errors} + inFlight ${s.inFlight}`);
+    if (s.expanded === 0)
+      assert.equal(
+        s.itemsIn,
+        accounted,
+        `${s.name}: in ${s.itemsIn} = out ${s.itemsOut} + filtered ${s.filtered} + errors ${s.errors} + inFlight ${s.inFlight}`,
+      );
     assert.equal(s.inFlight, 0, `${s.name}: nothing left in flight after a finished run`);
   }
 }
@@ -25,7 +30,9 @@ for (const mode of MODES) {
     test("onError: skip drops failing items, counts them and the run goes on", async () => {
       const p = range(0, 100).map(failOnMultiplesOf7, { mode, workers: 2, onError: "skip", name: "double" });
       const out = await p.toArray({ progress: false });
-      const expected = Array.from({ length: 100 }, (_, i) => i).filter((x) => x % 7 !== 0).map((x) => x * 2);
+      const expected = Array.from({ length: 100 }, (_, i) => i)
+        .filter((x) => x % 7 !== 0)
+        .map((x) => x * 2);
       assert.deepEqual(out, expected);
       const stats = p.stats();
       assert.equal(stats.status, "done");
@@ -42,7 +49,10 @@ for (const mode of MODES) {
       assert.equal(failuresDropped, 0);
       // Kept in the order they failed, which across workers is not item order.
       const seen = failures.map((f) => [f.stage, f.index, f.item]).sort((a, b) => a[1] - b[1]);
-      assert.deepEqual(seen, [0, 7, 14, 21, 28].map((x) => ["double", x, x]));
+      assert.deepEqual(
+        seen,
+        [0, 7, 14, 21, 28].map((x) => ["double", x, x]),
+      );
       for (const f of failures) {
         assert.ok(f.error instanceof StageError);
         assert.match(f.error.message, new RegExp(`Stage "double" failed on item ${f.index}: bad item ${f.item}`));
@@ -68,9 +78,14 @@ for (const mode of MODES) {
         if (item.id % 5 === 0 && seen < 2) throw new Error(`flaky ${item.id}`);
         return item.id;
       };
-      const p = range(0, 20).map((id) => ({ id, mode })).map(flaky, { mode, retries: 2 });
+      const p = range(0, 20)
+        .map((id) => ({ id, mode }))
+        .map(flaky, { mode, retries: 2 });
       const out = await p.toArray({ progress: false });
-      assert.deepEqual(out.sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i));
+      assert.deepEqual(
+        out.sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i),
+      );
       const stage = p.stats().stages[2];
       assert.equal(stage.retries, 8);
       assert.equal(stage.errors, 0);
@@ -147,7 +162,10 @@ describe("flatMap and ordered() with skipped items", () => {
       .map(failOnMultiplesOf7, { onError: "skip", ordered: false, workers: 4 })
       .filter((x) => x % 4 === 0)
       .ordered();
-    const expected = Array.from({ length: 50 }, (_, i) => i).filter((x) => x % 7 !== 0).map((x) => x * 2).filter((x) => x % 4 === 0);
+    const expected = Array.from({ length: 50 }, (_, i) => i)
+      .filter((x) => x % 7 !== 0)
+      .map((x) => x * 2)
+      .filter((x) => x % 4 === 0);
     assert.deepEqual(await p.toArray({ progress: false }), expected);
   });
 });
@@ -160,9 +178,15 @@ describe("bad options", () => {
     assert.throws(() => p.map((x) => x, { retries: 1.5 }), { name: "RangeError", message: /"retries"/ });
     assert.throws(() => p.map((x) => x, { retryDelay: -5 }), { name: "RangeError", message: /option "retryDelay"/ });
     assert.throws(() => p.map((x) => x, { maxFailures: "10" }), { name: "RangeError", message: /option "maxFailures"/ });
-    assert.throws(() => p.map((x) => x, { mode: "worker", retries: 1, transfer: true }), { name: "TypeError", message: /"retries" and "transfer" cannot be used together/ });
+    assert.throws(() => p.map((x) => x, { mode: "worker", retries: 1, transfer: true }), {
+      name: "TypeError",
+      message: /"retries" and "transfer" cannot be used together/,
+    });
     assert.throws(() => p.map((x) => x, { resourceLimits: { maxOldGenerationSizeMb: 32 } }), { name: "TypeError", message: /use it with mode: "worker"/ });
     assert.throws(() => p.map((x) => x, { mode: "worker", resourceLimits: { heapMb: 32 } }), { name: "TypeError", message: /unknown resource limit "heapMb"/ });
-    assert.throws(() => p.map((x) => x, { mode: "worker", resourceLimits: { maxOldGenerationSizeMb: 0 } }), { name: "RangeError", message: /must be a positive number/ });
+    assert.throws(() => p.map((x) => x, { mode: "worker", resourceLimits: { maxOldGenerationSizeMb: 0 } }), {
+      name: "RangeError",
+      message: /must be a positive number/,
+    });
   });
 });

@@ -41,23 +41,47 @@ function sequential(input, stages) {
 
 test("random pipelines give what a sequential evaluation gives (in order when every stage is ordered)", async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 30 }), fc.array(stageArb, { minLength: 1, maxLength: 4 }), async (input, stages) => {
-      let p = from(input);
-      for (const s of stages) {
-        const f = FUNCTIONS[s.op][s.fn];
-        const fn = s.mode === "async" ? slowly(f) : f;
-        p = p[s.op](fn, { mode: s.mode, workers: s.workers, maxsize: s.maxsize, ordered: s.ordered });
-      }
-      const out = await p.toArray({ progress: false });
-      const expected = sequential(input, stages);
-      if (stages.every((s) => s.ordered)) assert.deepEqual(out, expected);
-      else assert.deepEqual([...out].sort((a, b) => a - b), [...expected].sort((a, b) => a - b));
-    }),
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: -50, max: 50 }), { maxLength: 30 }),
+      fc.array(stageArb, { minLength: 1, maxLength: 4 }),
+      async (input, stages) => {
+        let p = from(input);
+        for (const s of stages) {
+          const f = FUNCTIONS[s.op][s.fn];
+          const fn = s.mode === "async" ? slowly(f) : f;
+          p = p[s.op](fn, { mode: s.mode, workers: s.workers, maxsize: s.maxsize, ordered: s.ordered });
+        }
+        const out = await p.toArray({ progress: false });
+        const expected = sequential(input, stages);
+        if (stages.every((s) => s.ordered)) assert.deepEqual(out, expected);
+        else
+          assert.deepEqual(
+            [...out].sort((a, b) => a - b),
+            [...expected].sort((a, b) => a - b),
+          );
+      },
+    ),
     { numRuns: 40 },
   );
 });
 
-const OPTION_KEYS = ["mode", "workers", "maxsize", "ordered", "timeout", "onError", "retries", "retryDelay", "maxFailures", "onStart", "onDone", "context", "name", "transfer", "resourceLimits"];
+const OPTION_KEYS = [
+  "mode",
+  "workers",
+  "maxsize",
+  "ordered",
+  "timeout",
+  "onError",
+  "retries",
+  "retryDelay",
+  "maxFailures",
+  "onStart",
+  "onDone",
+  "context",
+  "name",
+  "transfer",
+  "resourceLimits",
+];
 
 test("random option values are accepted, or refused with a TypeError/RangeError naming the option", async () => {
   await fc.assert(

@@ -60,7 +60,9 @@ async function soak(name, makePipeline) {
   const stats = p.stats();
   const [source, ...stages] = stats.stages;
   const errors = stages.reduce((sum, s) => sum + s.errors, 0);
-  console.log(`${name}: ${N.toLocaleString("en-US")} items in ${(stats.durationMs / 1000).toFixed(1)} s: ${out.toLocaleString("en-US")} out, ${errors.toLocaleString("en-US")} failed (${stages.map((s) => `${s.name} ${s.errors}`).join(", ")})`);
+  console.log(
+    `${name}: ${N.toLocaleString("en-US")} items in ${(stats.durationMs / 1000).toFixed(1)} s: ${out.toLocaleString("en-US")} out, ${errors.toLocaleString("en-US")} failed (${stages.map((s) => `${s.name} ${s.errors}`).join(", ")})`,
+  );
   assert.equal(stats.status, "done");
   assert.equal(source.itemsOut, N);
   for (const s of stages) assert.equal(s.itemsIn, s.itemsOut + s.filtered + s.errors + s.inFlight, `${s.name}: every item accounted for`);
@@ -71,7 +73,9 @@ async function soak(name, makePipeline) {
   // The first tenth is warm-up (threads, JIT, buffers filling).
   const firstHalf = samples.filter((s) => s.at <= stats.durationMs / 2 && s.at > stats.durationMs / 10);
   const peak = (xs, key) => Math.max(...xs.map((s) => s[key]));
-  console.log(`peak RSS: ${peak(firstHalf, "rss").toFixed(0)} MB in the first half, ${peak(half, "rss").toFixed(0)} MB in the second; handles ${peak(firstHalf, "handles")} then ${peak(half, "handles")}`);
+  console.log(
+    `peak RSS: ${peak(firstHalf, "rss").toFixed(0)} MB in the first half, ${peak(half, "rss").toFixed(0)} MB in the second; handles ${peak(firstHalf, "handles")} then ${peak(half, "handles")}`,
+  );
   assert.ok(peak(half, "rss") < peak(firstHalf, "rss") * 1.5, "memory stays flat");
   assert.ok(peak(half, "handles") <= peak(firstHalf, "handles") + 2, "open handles do not grow");
 }

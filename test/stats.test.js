@@ -45,10 +45,13 @@ for (const mode of MODES) {
     });
 
     test("a failed run says so, with its error, and its counts are complete up to the failure", async () => {
-      const p = range(1000).map((x) => {
-        if (x === 500) throw new Error("bad item");
-        return x;
-      }, { mode, name: "parse" });
+      const p = range(1000).map(
+        (x) => {
+          if (x === 500) throw new Error("bad item");
+          return x;
+        },
+        { mode, name: "parse" },
+      );
       await assert.rejects(p.toArray(), /bad item/);
       const stats = p.stats();
       assert.equal(stats.status, "failed");
@@ -73,10 +76,13 @@ describe("where the time goes", () => {
   test("the bottleneck is the slow stage between two fast ones, and it is saturated", async () => {
     const stats = await range(40)
       .map((x) => x + 1, { name: "fast before" })
-      .map(async (x) => {
-        await sleep(20);
-        return x;
-      }, { name: "slow" })
+      .map(
+        async (x) => {
+          await sleep(20);
+          return x;
+        },
+        { name: "slow" },
+      )
       .map((x) => x - 1, { name: "fast after" })
       .run();
     assert.equal(stats.bottleneck.stage, "slow");
@@ -107,10 +113,13 @@ describe("where the time goes", () => {
 
   test("worker-mode time is measured in the threads and as seen from the main thread", async () => {
     const stats = await range(40)
-      .map((x) => {
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
-        return x;
-      }, { mode: "worker", workers: 2 })
+      .map(
+        (x) => {
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+          return x;
+        },
+        { mode: "worker", workers: 2 },
+      )
       .run();
     const stage = stats.stages[1];
     assert.ok(stage.busyMs >= 40 * 5 * 0.9, `busy ${stage.busyMs} ms inside the threads`);
@@ -136,10 +145,12 @@ describe("where the time goes", () => {
 
 describe("timeline", () => {
   test("a run's timeline has increasing counts ending at the totals", async () => {
-    const stats = await range(30).map(async (x) => {
-      await sleep(10);
-      return x;
-    }).run();
+    const stats = await range(30)
+      .map(async (x) => {
+        await sleep(10);
+        return x;
+      })
+      .run();
     const { timeline } = stats;
     assert.ok(timeline.length >= 2);
     for (let i = 1; i < timeline.length; i++) {
@@ -164,7 +175,9 @@ describe("timeline", () => {
 
 describe("presenting statistics", () => {
   test("toRows gives flat plain objects; toString and console.log give the table", async () => {
-    const stats = await range(10).map((x) => x, { name: "copy" }).run();
+    const stats = await range(10)
+      .map((x) => x, { name: "copy" })
+      .run();
     assert.ok(stats instanceof RunStats);
     const rows = stats.toRows();
     assert.equal(rows.length, 2);
@@ -180,7 +193,14 @@ describe("presenting statistics", () => {
 
   test("the terminal progress view renders a snapshot line by line", () => {
     const stage = (name, mode, itemsOut, utilization, current, maxsize, errors = 0) => ({
-      name, mode, workers: 1, itemsOut, throughput: itemsOut / 2, utilization, errors, queue: { current, maxsize, peak: current },
+      name,
+      mode,
+      workers: 1,
+      itemsOut,
+      throughput: itemsOut / 2,
+      utilization,
+      errors,
+      queue: { current, maxsize, peak: current },
     });
     const snapshot = {
       status: "running",
@@ -199,7 +219,10 @@ describe("presenting statistics", () => {
 
 describe("statistics as a DataFrame", () => {
   test("toDataFrame has a row per stage and the columns of toRows", async () => {
-    const stats = await range(10).map((x) => x, { name: "copy" }).filter(Boolean, { name: "truthy" }).run();
+    const stats = await range(10)
+      .map((x) => x, { name: "copy" })
+      .filter(Boolean, { name: "truthy" })
+      .run();
     const df = stats.toDataFrame();
     assert.deepEqual(df.shape, [3, Object.keys(stats.toRows()[0]).length]);
     assert.deepEqual(df.column("name").values, ["source", "copy", "truthy"]);

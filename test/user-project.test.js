@@ -120,7 +120,15 @@ after(() => work && fs.rmSync(work, { recursive: true, force: true }));
 
 test("npm pack of a fresh clone builds dist/ and ships the bins, nothing of the repository's own", () => {
   const files = packed.files.map((f) => f.path);
-  for (const needed of ["dist/index.js", "dist/index.d.ts", "types/danfojs-ambient.d.ts", "bin/pipelab.js", "kernel/pipelab-kernel.js", "package.json", "README.md"]) {
+  for (const needed of [
+    "dist/index.js",
+    "dist/index.d.ts",
+    "types/danfojs-ambient.d.ts",
+    "bin/pipelab.js",
+    "kernel/pipelab-kernel.js",
+    "package.json",
+    "README.md",
+  ]) {
     assert.ok(files.includes(needed), `${needed} is in the tarball`);
   }
   const stray = files.filter((f) => /^(test|bench|notebooks|examples|src)\/|\.map$/.test(f));
@@ -138,7 +146,7 @@ test("the user's project got every dependency from the registry", () => {
   assert.deepEqual(offRegistry, []);
 });
 
-test("require(\"pipelab\") loads nothing heavy: BullMQ, ioredis, vega, danfojs, tslab, resvg and piscina wait for first use", async () => {
+test('require("pipelab") loads nothing heavy: BullMQ, ioredis, vega, danfojs, tslab, resvg and piscina wait for first use', async () => {
   fs.writeFileSync(path.join(project, "import-cost.cjs"), CJS);
   const { loaded } = JSON.parse(await clean(process.execPath, ["import-cost.cjs"]));
   assert.deepEqual(loaded, []);
@@ -162,7 +170,10 @@ for (const [kind, file, code] of [
 
 test("a TypeScript file type-checks under --strict, skipLibCheck false, with the newest TypeScript and the @types/node npm chose", async () => {
   fs.writeFileSync(path.join(project, "use.ts"), TS);
-  const tsconfig = { compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022" }, files: ["use.ts"] };
+  const tsconfig = {
+    compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: "nodenext", moduleResolution: "nodenext", target: "es2022" },
+    files: ["use.ts"],
+  };
   fs.writeFileSync(path.join(project, "tsconfig.json"), JSON.stringify(tsconfig));
   const tsc = path.join(project, "node_modules", "typescript", "bin", "tsc");
   const result = await run(process.execPath, [tsc, "-p", "."]);
@@ -190,18 +201,30 @@ test("the kernel installed from the project into a prefix runs a notebook there"
     metadata: { kernelspec: { name: "pipelab", display_name: "TypeScript (pipelab)", language: "typescript" } },
     cells: [
       cell('import { range } from "pipelab";'),
-      cell("const squares = await range(5).map((x, ctx) => x * x * ctx.k, { mode: \"worker\", workers: 2, context: { k: 2 } }).toArray();\nconsole.log(squares.join(\",\"));"),
-      cell("const stats = await range(100).map(async (x) => x + 1, { workers: 4, name: \"plus one\" }).run();\nstats"),
+      cell(
+        'const squares = await range(5).map((x, ctx) => x * x * ctx.k, { mode: "worker", workers: 2, context: { k: 2 } }).toArray();\nconsole.log(squares.join(","));',
+      ),
+      cell('const stats = await range(100).map(async (x) => x + 1, { workers: 4, name: "plus one" }).run();\nstats'),
     ],
   };
   fs.writeFileSync(path.join(project, "first.ipynb"), JSON.stringify(notebook));
   const env = { ...process.env, JUPYTER_PATH: path.join(prefix, "share", "jupyter"), JUPYTER_PLATFORM_DIRS: "1" };
-  const result = await run("jupyter", ["nbconvert", "--execute", "--to", "notebook", "--ExecutePreprocessor.timeout=60", "--output", "first-run.ipynb", "first.ipynb"], { env });
+  const result = await run(
+    "jupyter",
+    ["nbconvert", "--execute", "--to", "notebook", "--ExecutePreprocessor.timeout=60", "--output", "first-run.ipynb", "first.ipynb"],
+    { env },
+  );
   assert.equal(result.code, 0, result.stderr.slice(-3000));
   const outputs = JSON.parse(fs.readFileSync(path.join(project, "first-run.ipynb"), "utf8")).cells.flatMap((c) => c.outputs);
   const problems = outputs.filter((o) => o.output_type === "error" || (o.output_type === "stream" && o.name === "stderr"));
   assert.deepEqual(problems, []);
-  const text = (v) => (Array.isArray(v) ? v.join("") : v ?? "");
-  assert.ok(outputs.some((o) => o.output_type === "stream" && text(o.text).includes("0,2,8,18,32")), "the worker stage ran in the user's kernel");
-  assert.ok(outputs.some((o) => text(o.data?.["text/html"]).includes("plus one")), "the run's statistics table");
+  const text = (v) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+  assert.ok(
+    outputs.some((o) => o.output_type === "stream" && text(o.text).includes("0,2,8,18,32")),
+    "the worker stage ran in the user's kernel",
+  );
+  assert.ok(
+    outputs.some((o) => text(o.data?.["text/html"]).includes("plus one")),
+    "the run's statistics table",
+  );
 });

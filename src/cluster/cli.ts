@@ -21,7 +21,10 @@ const USAGE = `usage: pipelab worker --connection <redis://host:port> [--secret-
 export async function main(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
         connection: { type: "string" },
         concurrency: { type: "string" },
         queue: { type: "string", multiple: true },
@@ -40,7 +43,12 @@ export async function main(argv: string[], out: (line: string) => void = console
     return 0;
   }
   const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-  if (positionals[0] !== "worker" || positionals.length > 1 || !values.connection || (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))) {
+  if (
+    positionals[0] !== "worker" ||
+    positionals.length > 1 ||
+    !values.connection ||
+    (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
+  ) {
     out(USAGE);
     return 2;
   }

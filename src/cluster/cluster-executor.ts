@@ -135,7 +135,8 @@ export class ClusterExecutor implements Executor {
     try {
       result = (typeof returnvalue === "string" ? JSON.parse(returnvalue) : returnvalue) as JobResult;
     } catch (error) {
-      for (const task of tasks) this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `an unreadable answer came back from a worker: ${(error as Error).message}`));
+      for (const task of tasks)
+        this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `an unreadable answer came back from a worker: ${(error as Error).message}`));
       return;
     }
     const perItemMs = result.busyMs / tasks.length;
@@ -153,7 +154,8 @@ export class ClusterExecutor implements Executor {
     if (!tasks) return;
     this.pending.delete(jobId);
     this.inFlight -= tasks.length;
-    for (const task of tasks) if (!this.abandoned.delete(task)) this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `a cluster worker failed on the batch: ${reason}`));
+    for (const task of tasks)
+      if (!this.abandoned.delete(task)) this.sink.fail(task, new PipelabFault(ErrorCode.WorkerDied, `a cluster worker failed on the batch: ${reason}`));
   }
 
   /** A timed-out item: a remote worker cannot be interrupted, so its answer is dropped when it comes. */

@@ -21,7 +21,8 @@ export function vetStageFunctions(stage: StageWire, signed: boolean, modulesDir:
   for (const wire of wires) {
     if (wire.kind === "global") continue;
     if (wire.kind === "source") {
-      if (!signed) return "it has inline function source and is not signed; without a shared secret this worker runs only { module, export } functions from its --modules directory";
+      if (!signed)
+        return "it has inline function source and is not signed; without a shared secret this worker runs only { module, export } functions from its --modules directory";
       continue;
     }
     if (!modulesDir && !signed) return "it is not signed and this worker has no --modules directory to load module functions from";

@@ -126,7 +126,9 @@ export class ClusterWorker {
     await served.worker.close(true);
     // The run waits for this before it clears the queue's keys.
     await this.client!.srem(servingKey(name), SELF);
-    await Promise.resolve(served.onDone?.(served.ctx, served.ctx)).catch((error: Error) => this.options.log?.(`pipelab worker: onDone failed: ${error.message}`));
+    await Promise.resolve(served.onDone?.(served.ctx, served.ctx)).catch((error: Error) =>
+      this.options.log?.(`pipelab worker: onDone failed: ${error.message}`),
+    );
   }
 
   /** Finishes the batches in hand, runs onDone for every stage served, and disconnects. */

@@ -45,11 +45,13 @@ function queueRows(stats: RunSnapshot): Row[] {
 }
 
 function latencyRows(stats: RunSnapshot): Row[] {
-  return stats.stages.filter(isStage).flatMap((stage) =>
-    (["p50", "p90", "p99", "max"] as const)
-      .map((percentile) => ({ stage: stage.name, percentile, ms: stage.latency[percentile] }))
-      .filter((row) => row.ms > 0),
-  );
+  return stats.stages
+    .filter(isStage)
+    .flatMap((stage) =>
+      (["p50", "p90", "p99", "max"] as const)
+        .map((percentile) => ({ stage: stage.name, percentile, ms: stage.latency[percentile] }))
+        .filter((row) => row.ms > 0),
+    );
 }
 
 function utilizationRows(stats: RunSnapshot): Row[] {

@@ -64,7 +64,15 @@ export class DataFramePreview implements Displayable {
     const { index, cells } = this.firstRows();
     const grid = [["", ...this.frame.columns], ...cells.map((row, r) => [String(index[r]), ...row])];
     const widths = grid[0]!.map((_, c) => Math.max(...grid.map((row) => row[c]!.length)));
-    return [this.caption(), ...grid.map((row) => row.map((v, c) => v.padEnd(widths[c]!)).join("  ").trimEnd())].join("\n");
+    return [
+      this.caption(),
+      ...grid.map((row) =>
+        row
+          .map((v, c) => v.padEnd(widths[c]!))
+          .join("  ")
+          .trimEnd(),
+      ),
+    ].join("\n");
   }
 
   toMimeBundle(): MimeBundle {

@@ -23,9 +23,7 @@ export function htmlTable(headers: string[], rows: HtmlCell[][], rowStyle: (row:
   const head = headers.map((h) => `<th style="${CELL};text-align:left;font-weight:600">${escapeHtml(h)}</th>`).join("");
   const body = rows
     .map((cells, r) => {
-      const tds = cells
-        .map((c) => `<td style="${CELL};text-align:${c.numeric ? "right" : "left"}${c.style ? `;${c.style}` : ""}">${c.html}</td>`)
-        .join("");
+      const tds = cells.map((c) => `<td style="${CELL};text-align:${c.numeric ? "right" : "left"}${c.style ? `;${c.style}` : ""}">${c.html}</td>`).join("");
       const style = rowStyle(r);
       return `<tr${style ? ` style="${style}"` : ""}>${tds}</tr>`;
     })

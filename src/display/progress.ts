@@ -17,11 +17,7 @@ export interface LiveProgress {
 export function startProgress(snapshot: () => RunSnapshot, requested: boolean | undefined): LiveProgress | undefined {
   if (requested === false) return undefined;
   const sink = currentSink();
-  const progress = sink.isNotebook
-    ? new NotebookProgress(snapshot, sink)
-    : (requested ?? progressByDefault())
-      ? new TerminalProgress(snapshot)
-      : undefined;
+  const progress = sink.isNotebook ? new NotebookProgress(snapshot, sink) : (requested ?? progressByDefault()) ? new TerminalProgress(snapshot) : undefined;
   progress?.start();
   return progress;
 }

@@ -59,12 +59,13 @@ export function statsHtml(stats: RunSnapshot): string {
   const failed = stats.failures.length + stats.failuresDropped;
   if (failed > 0) lines.push(`failed items: ${failed} (${stats.failures.length} kept in <code>stats.failures</code>)`);
   const bottleneck = stats.bottleneck?.stage;
-  const table = htmlTable(HEADERS, stats.stages.map(row), (r) =>
-    stats.stages[r]!.name === bottleneck ? "background:#fff3cd;font-weight:600" : "",
-  );
+  const table = htmlTable(HEADERS, stats.stages.map(row), (r) => (stats.stages[r]!.name === bottleneck ? "background:#fff3cd;font-weight:600" : ""));
   const remote = stats.stages
     .filter((stage) => stage.remoteWorkers.length > 0)
-    .map((stage) => `<div><b>${escapeHtml(stage.name)}</b> ran on: ${stage.remoteWorkers.map((w) => escapeHtml(`${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`)).join(", ")}</div>`)
+    .map(
+      (stage) =>
+        `<div><b>${escapeHtml(stage.name)}</b> ran on: ${stage.remoteWorkers.map((w) => escapeHtml(`${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`)).join(", ")}</div>`,
+    )
     .join("");
   return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}</div>`;
 }

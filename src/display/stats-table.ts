@@ -32,7 +32,10 @@ export function formatStatsTable(stats: RunSnapshot): string {
   const cells = stats.stages.map((stage) => COLUMNS.map((c) => c.value(stage)));
   const widths = COLUMNS.map((c, i) => Math.max(c.title.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]) =>
-    values.map((v, i) => (COLUMNS[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join("  ").trimEnd();
+    values
+      .map((v, i) => (COLUMNS[i]!.left ? v.padEnd(widths[i]!) : v.padStart(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   const seconds = (stats.durationMs / 1000).toFixed(2);
   const header = [`pipelab run: ${stats.status} in ${seconds} s`];
   if (stats.bottleneck) header.push(`bottleneck: ${stats.bottleneck.stage} (${stats.bottleneck.reason})`);
@@ -41,6 +44,8 @@ export function formatStatsTable(stats: RunSnapshot): string {
   if (failed > 0) header.push(`failed items: ${failed} (${stats.failures.length} kept in stats.failures)`);
   const remote = stats.stages
     .filter((stage) => stage.remoteWorkers.length > 0)
-    .map((stage) => `${stage.name} ran on: ${stage.remoteWorkers.map((w) => `${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`).join(", ")}`);
+    .map(
+      (stage) => `${stage.name} ran on: ${stage.remoteWorkers.map((w) => `${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`).join(", ")}`,
+    );
   return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote].join("\n");
 }

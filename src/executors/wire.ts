@@ -82,8 +82,24 @@ export function errorFromWire(wire: WireError): Error {
 }
 
 const CLONEABLE_CLASSES: Function[] = [
-  Object, Array, Date, RegExp, Map, Set, ArrayBuffer, SharedArrayBuffer, Error,
-  EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, Boolean, Number, String,
+  Object,
+  Array,
+  Date,
+  RegExp,
+  Map,
+  Set,
+  ArrayBuffer,
+  SharedArrayBuffer,
+  Error,
+  EvalError,
+  RangeError,
+  ReferenceError,
+  SyntaxError,
+  TypeError,
+  URIError,
+  Boolean,
+  Number,
+  String,
 ];
 
 /**

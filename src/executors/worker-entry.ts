@@ -105,7 +105,14 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
  * Runs one batch, one item at a time, and posts its results with the time the
  * function took. Resolves to whether an item failed (the batch stopped there).
  */
-async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn: WorkerFn, ctx: Record<string, unknown>, signal: AbortSignal): Promise<boolean> {
+async function answer(
+  port: MessagePort,
+  stage: StageWire,
+  values: unknown[],
+  fn: WorkerFn,
+  ctx: Record<string, unknown>,
+  signal: AbortSignal,
+): Promise<boolean> {
   const { results, errors, busyMs, aborted } = await runBatch(stage, fn, ctx, values, { signal, check: checkResult });
   if (aborted) return false;
   const message: FromWorker = { type: "results", values: results, errors, busyMs };
@@ -121,7 +128,10 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
   } catch (error) {
     // Something the check above did not foresee could not be cloned: blame the first result that cannot be.
     const wire: WireError = { name: "DataCloneError", message: `the result could not be sent to the main thread: ${(error as Error).message}` };
-    const culprit = Math.max(0, results.findIndex((result) => !canClone(result)));
+    const culprit = Math.max(
+      0,
+      results.findIndex((result) => !canClone(result)),
+    );
     if (!stage.continueOnError) {
       port.postMessage({ type: "results", values: results.slice(0, culprit), errors: [[culprit, wire]], busyMs: 0 } satisfies FromWorker);
       return true;
@@ -141,5 +151,6 @@ async function answer(port: MessagePort, stage: StageWire, values: unknown[], fn
 /** A result must be plain data to cross back to the main thread: say which part is not, before cloning fails. */
 function checkResult(result: unknown): void {
   const problem = findUncloneable(result, "result");
-  if (problem) throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; results must be plain data to return from a worker thread`, { name: "DataCloneError" });
+  if (problem)
+    throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; results must be plain data to return from a worker thread`, { name: "DataCloneError" });
 }

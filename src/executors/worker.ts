@@ -10,6 +10,10 @@
  * QUEUE_TARGET_MS of work in flight, so it never idles waiting for a round
  * trip, even when the main thread is slow to answer because the threads
  * have taken every core.
+ *
+ * Longer than 300 lines because a thread's whole conversation is here: its
+ * start, batches out and answers back, its death and replacement, its stop.
+ * Each reads and changes the same threads and in-flight counts.
  */
 import { join } from "node:path";
 import { MessageChannel } from "node:worker_threads";
@@ -20,7 +24,17 @@ import type { StageCounters } from "../stats/stage-counters";
 import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
 import { deliverAnswers } from "./batch-answers";
 import { ThreadChannel } from "./thread-channel";
-import { canClone, collectTransferables, errorFromWire, findUncloneable, type FromWorker, type ServeResult, type ServeTask, type StageWire, type Transferable } from "./wire";
+import {
+  canClone,
+  collectTransferables,
+  errorFromWire,
+  findUncloneable,
+  type FromWorker,
+  type ServeResult,
+  type ServeTask,
+  type StageWire,
+  type Transferable,
+} from "./wire";
 
 /** Work per message the batch size aims at: enough to hide the ~10-20 µs a round trip costs. */
 export const BATCH_TARGET_MS = 0.5;
@@ -225,7 +239,9 @@ export class WorkerExecutor implements Executor {
   call(task: ExecutorTask): typeof DEFERRED {
     const problem = findUncloneable(task.envelope.value, "item");
     if (problem) {
-      throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; items sent to worker threads must be plain data (structured-cloneable)`, { name: "TypeError" });
+      throw new PipelabFault(ErrorCode.NotCloneable, `${problem}; items sent to worker threads must be plain data (structured-cloneable)`, {
+        name: "TypeError",
+      });
     }
     const thread = this.leastLoaded();
     if (!thread) throw new Error("no worker thread is running");
@@ -274,7 +290,10 @@ export class WorkerExecutor implements Executor {
       thread.sent.pop();
       thread.load -= batch.length;
       this.inFlight -= batch.length;
-      const cause = new PipelabFault(ErrorCode.NotCloneable, `the item could not be sent to the worker thread: ${(error as Error).message}`, { cause: error, name: "TypeError" });
+      const cause = new PipelabFault(ErrorCode.NotCloneable, `the item could not be sent to the worker thread: ${(error as Error).message}`, {
+        cause: error,
+        name: "TypeError",
+      });
       const culprit = batch.find((task) => !canClone(task.envelope.value)) ?? batch[0]!;
       this.sink.fail(culprit, cause);
     }

@@ -33,7 +33,11 @@ choose "${DISPLAY_NAME}" as the kernel. In a cell:
 export function main(argv: string[], out: (line: string) => void = console.log, env: NodeJS.ProcessEnv = process.env): number {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { user: { type: "boolean" }, prefix: { type: "string" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { user: { type: "boolean" }, prefix: { type: "string" }, help: { type: "boolean", short: "h" } },
+    });
   } catch (error) {
     out(`${(error as Error).message}\n${USAGE}`);
     return 2;

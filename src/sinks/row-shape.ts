@@ -26,7 +26,9 @@ export class RowShape {
     this.records ??= record;
     if (record !== this.records) {
       const expected = this.records ? "objects" : "single values";
-      throw new TypeError(`${this.who}: row ${row} is ${inspect(item, { depth: 1, breakLength: Infinity })}, but the rows before it are ${expected}; map the results to one shape first`);
+      throw new TypeError(
+        `${this.who}: row ${row} is ${inspect(item, { depth: 1, breakLength: Infinity })}, but the rows before it are ${expected}; map the results to one shape first`,
+      );
     }
     return record;
   }

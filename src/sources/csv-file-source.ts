@@ -61,7 +61,8 @@ function settingsOf(options: unknown): Settings {
   } else if (typeof cast !== "boolean") {
     throw new TypeError(`${WHO}: option "cast" must be a boolean or an object of column types, got ${describe(cast)}`);
   }
-  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding)) throw new TypeError(`${WHO}: option "encoding" must be a Node encoding, got ${describe(encoding)}`);
+  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding))
+    throw new TypeError(`${WHO}: option "encoding" must be a Node encoding, got ${describe(encoding)}`);
   return { header, columns, delimiter, cast, encoding };
 }
 
@@ -146,7 +147,9 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
   const castColumns = typeof cast === "object" ? Object.keys(cast) : [];
   const unknownCast = (columns: readonly string[]): string | undefined => {
     const missing = castColumns.find((column) => !columns.includes(column));
-    return missing === undefined ? undefined : `option "cast" names column ${JSON.stringify(missing)}, which is not among the columns (${columns.map((c) => JSON.stringify(c)).join(", ")})`;
+    return missing === undefined
+      ? undefined
+      : `option "cast" names column ${JSON.stringify(missing)}, which is not among the columns (${columns.map((c) => JSON.stringify(c)).join(", ")})`;
   };
   if (settings.columns !== undefined) {
     const problem = unknownCast(settings.columns);
@@ -171,13 +174,15 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
       columns: named ? (settings.columns ?? headerColumns) : false,
       from_line: settings.columns && settings.header ? 2 : 1,
       // Converted inside the parser, which knows the line each record ends on.
-      on_record: toValue && ((record: Record<string, string>, { lines }: { lines: number }) => {
-        try {
-          return toValue(record);
-        } catch (error) {
-          throw Object.assign(new Error((error as Error).message, { cause: error }), { lines });
-        }
-      }),
+      on_record:
+        toValue &&
+        ((record: Record<string, string>, { lines }: { lines: number }) => {
+          try {
+            return toValue(record);
+          } catch (error) {
+            throw Object.assign(new Error((error as Error).message, { cause: error }), { lines });
+          }
+        }),
       // csv-parse's types cannot follow a record type that depends on `columns`.
     } as Options);
     file.pipe(parser);

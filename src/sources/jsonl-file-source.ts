@@ -66,6 +66,7 @@ export function fromJSONL<T = unknown>(path: string, options: { encoding?: Buffe
   if (typeof options !== "object" || options === null) throw new TypeError(`${WHO}: options must be an object, got ${describe(options)}`);
   for (const key of Object.keys(options)) if (key !== "encoding") throw new TypeError(`${WHO}: unknown option "${key}" (known: encoding)`);
   const { encoding = "utf8" } = options;
-  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding)) throw new TypeError(`${WHO}: option "encoding" must be a Node encoding, got ${describe(encoding)}`);
+  if (typeof encoding !== "string" || !Buffer.isEncoding(encoding))
+    throw new TypeError(`${WHO}: option "encoding" must be a Node encoding, got ${describe(encoding)}`);
   return from(() => new JsonlRecords(path, createReadStream(path, { encoding }))) as Pipeline<T>;
 }

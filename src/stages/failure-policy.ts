@@ -15,7 +15,12 @@ export type FailureAction = { kind: "retry"; delayMs: number } | { kind: "raise"
  * @param attempts retries the item has used so far
  * @param retryable false for an item that cannot be called again (a flatMap that wrote children)
  */
-export function decideFailure(options: Pick<ResolvedStageOptions, "retries" | "retryDelay" | "onError">, attempts: number, error: unknown, retryable: boolean): FailureAction {
+export function decideFailure(
+  options: Pick<ResolvedStageOptions, "retries" | "retryDelay" | "onError">,
+  attempts: number,
+  error: unknown,
+  retryable: boolean,
+): FailureAction {
   // A cancelled run is not a failure to try again.
   if (retryable && attempts < options.retries && !(error instanceof AbortError)) {
     return { kind: "retry", delayMs: Math.min(MAX_TIMER_MS, options.retryDelay * 2 ** attempts) };

@@ -24,7 +24,10 @@ export class MergedRuns implements AsyncIterableIterator<unknown> {
     while (this.active.size > 0) {
       for (const index of this.active) {
         if (!this.pending.has(index)) {
-          this.pending.set(index, this.runs[index]!.next().then((result) => ({ index, result })));
+          this.pending.set(
+            index,
+            this.runs[index]!.next().then((result) => ({ index, result })),
+          );
         }
       }
       const { index, result } = await Promise.race(this.pending.values());

@@ -372,5 +372,4 @@ export class StageRunner {
   private wrap(error: unknown, key?: ItemKey): Error {
     return stageError(this.stage.name, error, key, key === undefined ? undefined : this.executor.explain?.(error));
   }
-
 }

@@ -68,12 +68,7 @@ export function newCounters(): StageCounters {
 }
 
 /** The figures of one part of a run at one moment. */
-export function stageStats(
-  info: { name: string; mode: StageStats["mode"]; workers: number },
-  c: StageCounters,
-  queue: QueueStats,
-  wallMs: number,
-): StageStats {
+export function stageStats(info: { name: string; mode: StageStats["mode"]; workers: number }, c: StageCounters, queue: QueueStats, wallMs: number): StageStats {
   const q = (p: number) => (c.latency.count === 0 ? 0 : c.latency.percentile(p) / 1e6);
   return {
     ...info,

@@ -62,11 +62,15 @@ range(3).map((x) => x, { mode: "thread" });
 
 // A failed item is one of the stages' inputs: retrying the failures needs no cast.
 async function retryFailures(urls: string[], fetchPage: (url: string) => Promise<{ ok: boolean }>): Promise<void> {
-  const p = from(urls).map(fetchPage, { onError: "collect" }).filter((page) => page.ok);
+  const p = from(urls)
+    .map(fetchPage, { onError: "collect" })
+    .filter((page) => page.ok);
   await p.toArray();
   const { failures } = p.stats();
   expectType<Equals<(typeof failures)[number]["item"], string | { ok: boolean }>>();
-  const again = from(failures.map((f) => f.item)).filter((x): x is string => typeof x === "string").map(fetchPage);
+  const again = from(failures.map((f) => f.item))
+    .filter((x): x is string => typeof x === "string")
+    .map(fetchPage);
   expectType<Equals<typeof again, Pipeline<{ ok: boolean }, string | { ok: boolean }>>>();
   const annotated: Pipeline<{ ok: boolean }> = again;
   void annotated;
@@ -74,7 +78,9 @@ async function retryFailures(urls: string[], fetchPage: (url: string) => Promise
 void retryFailures;
 
 async function analyse(): Promise<void> {
-  const stats = await range(3).map((x) => x).run();
+  const stats = await range(3)
+    .map((x) => x)
+    .run();
   const busiest: number = stats.toDataFrame().column("busyMs").max();
   void busiest;
 }

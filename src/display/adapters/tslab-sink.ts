@@ -8,10 +8,7 @@
 import type { MimeBundle } from "../mime-bundle";
 import type { DisplaySink } from "./display-sink";
 
-type WriteDisplayData = (
-  content: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id: string } },
-  update: boolean,
-) => void;
+type WriteDisplayData = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id: string } }, update: boolean) => void;
 
 interface TslabJupyterModule {
   lastWriteDisplayData: WriteDisplayData | null;
