@@ -6,11 +6,15 @@
  * children cannot be written: the item whose outputs can be written now waits
  * only while its last child is unwritten; the others also while the stage holds
  * budget - 1 items, which leaves the writable item room for its next child (it
- * must always be able to go on). An item whose function has returned gives its
- * worker back while it waits: holding it would keep new items from starting,
- * and deadlock a run whose earlier item waits for a later one. Reading an
- * array runs no user code; a lazy iterable (a generator) gets a worker back for
- * each child it computes, so user code never runs for more than `workers` items.
+ * must always be able to go on).
+ *
+ * An item whose child waits behind an earlier item (ordered, not the head) parks
+ * and gives its worker back until it becomes the head: holding the worker would
+ * keep new items from starting, and deadlock a run whose earlier item waits for
+ * a later one. Parked items are woken one at a time, as each becomes the head,
+ * never all at once. A lazy iterable (a generator) gets a worker back before it
+ * computes its next child, so user code never runs for more than `workers` items;
+ * reading an array needs none.
  */
 import type { BoundedBuffer } from "../buffer";
 import { childKey, type Envelope, Kind, markerEnvelope, rootOf, valueEnvelope } from "../envelope";
@@ -22,7 +26,6 @@ import type { Task } from "./task";
 
 /** What an expansion needs from its stage. */
 export interface ExpansionHost {
-  readonly stopped: boolean;
   /** Whether the executor has a worker free now. */
   hasRoom(): boolean;
   acquireWorker(task: Task): void;
@@ -45,8 +48,12 @@ export interface OrderWindow {
 }
 
 export class Expansions {
-  /** Expansions waiting for their outputs to drain or for ordered(). */
+  /** Expansions waiting for output space, for the window, or for ordered(); each holds its worker or its wait is bounded. */
   private readonly paused = new Set<Task>();
+  /** Expansions whose next child waits behind an earlier item; woken when they become the head. */
+  private readonly parked = new Set<Task>();
+  /** The run is stopping (set by halt(), when the stage's own flag is): expansions end. */
+  private stopped = false;
   /** Expansions of lazy iterables waiting for a worker to pull their next child; served before new input. */
   private readonly workerWaiters: Array<{ task: Task; resume: () => void }> = [];
 
@@ -72,10 +79,9 @@ export class Expansions {
     const parent = task.envelope.key;
     let position = 0;
     const lazy = !Array.isArray(result);
-    if (!lazy) host.releaseWorker(task);
     try {
       for (;;) {
-        if (host.stopped) {
+        if (this.stopped) {
           void Promise.resolve(iterator.return?.()).catch(() => {});
           return;
         }
@@ -83,9 +89,14 @@ export class Expansions {
           await this.yieldPlace(task);
           continue;
         }
-        if (this.mustPause(task)) {
+        const wait = this.waitFor(task);
+        if (wait === "head") {
           host.releaseWorker(task);
-          await this.pause(task);
+          await this.pause(task, this.parked);
+          continue;
+        }
+        if (wait === "space") {
+          await this.pause(task, this.paused);
           continue;
         }
         if (lazy && !task.holdsWorker) {
@@ -95,7 +106,7 @@ export class Expansions {
         let step = iterator.next();
         if (isThenable(step)) step = await step;
         if (step.done) break;
-        if (host.stopped) continue;
+        if (this.stopped) continue;
         this.queue.produce(task, valueEnvelope(childKey(parent, position++), step.value));
         this.queue.enqueue(task);
         host.flush();
@@ -119,22 +130,28 @@ export class Expansions {
     return true;
   }
 
-  /** Paused expansions look again: their outputs were written, they became the head, or ordered() moved. */
+  /** Paused expansions look again: their outputs were written, one became the head, or ordered() moved. */
   resumePaused(): void {
+    const head = this.queue.headTask;
+    if (head !== undefined && this.parked.has(head)) head.resume?.();
     for (const task of this.paused) task.resume?.();
   }
 
   /** The run is stopping: wake every waiting expansion, which then sees it and ends. */
   halt(): void {
+    this.stopped = true;
+    for (const task of this.parked) task.resume?.();
     this.resumePaused();
     for (const waiter of this.workerWaiters.splice(0)) waiter.resume();
   }
 
-  private mustPause(task: Task): boolean {
+  /** What the task must wait for before it produces another child, if anything. */
+  private waitFor(task: Task): "head" | "space" | undefined {
     const { budget } = this.options;
-    if (budget === Infinity) return false;
-    if (task.unwritten > 0) return true;
-    return !this.queue.isWritable(task) && this.queue.unwritten + this.output.size >= budget - 1;
+    if (budget === Infinity) return undefined;
+    const writable = this.queue.isWritable(task);
+    if (task.unwritten > 0) return writable ? "space" : "head";
+    return !writable && this.queue.unwritten + this.output.size >= budget - 1 ? "space" : undefined;
   }
 
   /** Children of an item after the one ordered() waits for, while ordered() already holds its limit. */
@@ -150,9 +167,9 @@ export class Expansions {
   private async yieldPlace(task: Task): Promise<void> {
     this.host.releaseWorker(task);
     this.host.leaveWindow();
-    do await this.pause(task);
-    while (!this.host.stopped && this.waitsForOrder(task));
-    if (!this.host.stopped) this.host.rejoinWindow();
+    do await this.pause(task, this.paused);
+    while (!this.stopped && this.waitsForOrder(task));
+    if (!this.stopped) this.host.rejoinWindow();
   }
 
   private waitForWorker(task: Task): Promise<void> {
@@ -162,12 +179,12 @@ export class Expansions {
     });
   }
 
-  /** Resolves at the next flush, progress of ordered(), or stop. */
-  private pause(task: Task): Promise<void> {
-    this.paused.add(task);
+  /** Resolves when woken from `where` (a flush, progress of ordered(), becoming the head, or stop). */
+  private pause(task: Task, where: Set<Task>): Promise<void> {
+    where.add(task);
     return new Promise((resolve) => {
       task.resume = () => {
-        this.paused.delete(task);
+        where.delete(task);
         task.resume = undefined;
         resolve();
       };
@@ -175,7 +192,7 @@ export class Expansions {
   }
 
   get hasPaused(): boolean {
-    return this.paused.size > 0;
+    return this.paused.size > 0 || this.parked.size > 0;
   }
 }
 

@@ -38,6 +38,11 @@ export class OutputQueue {
     this.unwritten++;
   }
 
+  /** Ordered: the task whose outputs are written next (the only one that can become writable). */
+  get headTask(): Task | undefined {
+    return this.ordered ? this.queue[this.head] : undefined;
+  }
+
   /** Whether this task's outputs would be written now if there were space. */
   isWritable(task: Task): boolean {
     return !this.ordered || this.queue[this.head] === task;

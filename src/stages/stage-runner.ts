@@ -86,11 +86,7 @@ export class StageRunner {
 
   /** What the flatMap expansions may do to this stage. */
   private expansionHost(): ExpansionHost {
-    const runner = this;
     return {
-      get stopped() {
-        return runner.stopped;
-      },
       hasRoom: () => this.executor.hasRoom(),
       acquireWorker: (task) => this.acquireWorker(task),
       releaseWorker: (task) => this.releaseWorker(task),
