@@ -49,18 +49,20 @@ export class CallClock {
 
   /** Calls `fire(task)` after `ms`, unless cleared first. A task has one timer at a time. */
   arm(task: Task, ms: number, fire: (task: Task) => void): void {
-    task.timer = setTimeout(() => {
-      task.timer = undefined;
-      this.timers.delete(task);
-      fire(task);
-    }, ms);
+    task.setTimer(
+      setTimeout(() => {
+        task.setTimer(undefined);
+        this.timers.delete(task);
+        fire(task);
+      }, ms),
+    );
     this.timers.add(task);
   }
 
   clear(task: Task): void {
     if (task.timer === undefined) return;
     clearTimeout(task.timer);
-    task.timer = undefined;
+    task.setTimer(undefined);
     this.timers.delete(task);
   }
 

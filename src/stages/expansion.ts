@@ -113,7 +113,7 @@ export class Expansions {
       }
     } catch (error) {
       // Children already written cannot be taken back: such an item is not tried again.
-      task.children = position;
+      task.setChildren(position);
       return host.failed(task, error);
     }
     if (this.keepPlaces) this.queue.produce(task, markerEnvelope(childKey(parent, position), Kind.End));
@@ -133,14 +133,14 @@ export class Expansions {
   /** Paused expansions look again: their outputs were written, one became the head, or ordered() moved. */
   resumePaused(): void {
     const head = this.queue.headTask;
-    if (head !== undefined && this.parked.has(head)) head.resume?.();
-    for (const task of this.paused) task.resume?.();
+    if (head !== undefined && this.parked.has(head)) head.wake();
+    for (const task of this.paused) task.wake();
   }
 
   /** The run is stopping: wake every waiting expansion, which then sees it and ends. */
   halt(): void {
     this.stopped = true;
-    for (const task of this.parked) task.resume?.();
+    for (const task of this.parked) task.wake();
     this.resumePaused();
     for (const waiter of this.workerWaiters.splice(0)) waiter.resume();
   }
@@ -182,13 +182,7 @@ export class Expansions {
   /** Resolves when woken from `where` (a flush, progress of ordered(), becoming the head, or stop). */
   private pause(task: Task, where: Set<Task>): Promise<void> {
     where.add(task);
-    return new Promise((resolve) => {
-      task.resume = () => {
-        where.delete(task);
-        task.resume = undefined;
-        resolve();
-      };
-    });
+    return task.pause(() => where.delete(task));
   }
 
   get hasPaused(): boolean {

@@ -28,9 +28,7 @@ export class OutputQueue {
   ) {}
 
   enqueue(task: Task): void {
-    if (task.queued) return;
-    task.queued = true;
-    this.queue.push(task);
+    if (task.enqueue()) this.queue.push(task);
   }
 
   produce(task: Task, envelope: Envelope): void {

@@ -170,15 +170,14 @@ export class StageRunner {
     if (envelope.kind !== Kind.Value) {
       // A place marker from upstream: no work, just keep its place.
       this.queue.produce(task, envelope);
-      task.done = true;
+      task.finish();
       this.queue.enqueue(task);
       this.flush();
       return;
     }
     this.counters.itemsIn++;
     this.counters.inFlight++;
-    task.live = true;
-    task.attempts = 0;
+    task.begin();
     if (this.stage.options.ordered) this.queue.enqueue(task);
     this.acquireWorker(task);
     this.invoke(task);
@@ -190,7 +189,7 @@ export class StageRunner {
     const { clock } = this;
     const sampled = clock.sampleNext();
     const startedAt = sampled || timeout > 0 ? performance.now() : 0;
-    const call = ++task.calls;
+    const call = task.newCall();
     let result: unknown;
     try {
       result = this.executor.call(task);
@@ -204,8 +203,7 @@ export class StageRunner {
       if (result !== DEFERRED) {
         // Worker executors time their own items; here the sampled ones are timed when they settle.
         if (sampled) {
-          task.startedAt = startedAt;
-          task.weight = clock.weight;
+          task.timeCall(startedAt, clock.weight);
         }
         // Through a real promise: a home-made thenable could call back twice, or after the task was reused.
         // A call that can be given up on (timeout) or made again (retries) must not answer for a later one.
@@ -236,7 +234,7 @@ export class StageRunner {
   /** The item overran its timeout: its call is given up (its late answer ignored, its thread replaced). */
   private timeOut(task: Task): void {
     if (this.stopped) return;
-    task.calls++;
+    task.abandonCall();
     this.executor.abandon?.(task);
     this.failItem(task, this.timeoutError(task));
   }
@@ -244,10 +242,8 @@ export class StageRunner {
   private complete(task: Task, result: unknown): void {
     this.clock.clear(task);
     if (this.stopped) return;
-    if (task.startedAt > 0) {
-      this.clock.record(performance.now() - task.startedAt, task.weight, SLOW_ASYNC_MS);
-      task.startedAt = 0;
-    }
+    const startedAt = task.takeCallStart();
+    if (startedAt > 0) this.clock.record(performance.now() - startedAt, task.weight, SLOW_ASYNC_MS);
     const { envelope } = task;
     const { queue } = this;
     switch (this.stage.operation) {
@@ -278,26 +274,24 @@ export class StageRunner {
 
   /** The item is accounted for (written, rejected, expanded or failed): it leaves inFlight, once. */
   private settle(task: Task): void {
-    if (!task.live) return;
-    task.live = false;
+    if (!task.settle()) return;
     this.counters.inFlight--;
   }
 
   private acquireWorker(task: Task): void {
     this.executor.acquire(task);
-    task.holdsWorker = true;
+    task.takeWorker();
   }
 
   /** Gives the task's worker back, once; a task that holds none keeps nothing to give. */
   private releaseWorker(task: Task): void {
-    if (!task.holdsWorker) return;
-    task.holdsWorker = false;
+    if (!task.giveWorker()) return;
     this.executor.release(task);
     this.bell.ring();
   }
 
   private finish(task: Task): void {
-    task.done = true;
+    task.finish();
     this.releaseWorker(task);
     if (task.unwritten > 0) this.queue.enqueue(task);
     else if (!task.queued) this.retire(task);
@@ -328,7 +322,7 @@ export class StageRunner {
     if (this.stopped || !task.live) return;
     const action = decideFailure(this.stage.options, task.attempts, error, task.children === 0);
     if (action.kind === "retry") {
-      task.attempts++;
+      task.retried();
       this.counters.retries++;
       if (action.delayMs === 0) return this.retry(task);
       this.clock.arm(task, action.delayMs, (waited) => this.stopped || this.retry(waited));
@@ -347,7 +341,7 @@ export class StageRunner {
       const place = task.children > 0 ? markerEnvelope(childKey(task.envelope.key, task.children), Kind.End) : markerEnvelope(task.envelope.key, Kind.Hole);
       this.queue.produce(task, place);
     }
-    task.children = 0;
+    task.setChildren(0);
     this.finish(task);
   }
 
