@@ -191,6 +191,17 @@ describe("presenting statistics", () => {
     assert.equal(inspect(stats), table);
   });
 
+  test("the table says where the items that did not come out went: a filtered column, text and HTML", async () => {
+    const stats = await range(10000)
+      .filter((x) => x % 9 === 0, { name: "keep" })
+      .run({ progress: false });
+    assert.match(stats.toString(), /stage\s+mode\s+workers\s+in\s+out\s+filtered\s+errors/);
+    assert.match(stats.toString(), /keep\s+async\s+1\s+10,000\s+1,112\s+8,888\s+0/);
+    const html = stats.toMimeBundle()["text/html"];
+    assert.match(html, />filtered</);
+    assert.match(html, />1,112<[\s\S]*?>8,888</);
+  });
+
   test("the terminal progress view renders a snapshot line by line", () => {
     const stage = (name, mode, itemsOut, utilization, current, maxsize, errors = 0) => ({
       name,

@@ -37,6 +37,7 @@ function row(s: StageStats): HtmlCell[] {
     num(String(s.workers)),
     num(count(s.itemsIn)),
     num(count(s.itemsOut)),
+    num(count(s.filtered)),
     { html: escapeHtml(count(s.errors)), numeric: true, style: s.errors > 0 ? "color:#d62728;font-weight:600" : "" },
     num(count(Math.round(s.throughput))),
     { html: isSource ? "" : bar(s.utilization, "#4c78a8", `${Math.round(s.utilization * 100)}%`) },
@@ -47,7 +48,7 @@ function row(s: StageStats): HtmlCell[] {
   ];
 }
 
-const HEADERS = ["stage", "mode", "workers", "in", "out", "errors", "items/s", "utilization", "p50 ms", "p90 ms", "p99 ms", "queue peak/max"];
+const HEADERS = ["stage", "mode", "workers", "in", "out", "filtered", "errors", "items/s", "utilization", "p50 ms", "p90 ms", "p99 ms", "queue peak/max"];
 
 /** The whole view: a status line, the bottleneck, the error if any, and the table. */
 export function statsHtml(stats: RunSnapshot): string {
