@@ -13,39 +13,19 @@ import { statsBundle } from "./display/stats-bundle";
 import { formatStatsTable } from "./display/stats-table";
 import { TableBuilder } from "./sinks/table-builder";
 import { tableToDataFrame } from "./sinks/dataframe-sink";
-import type { Bottleneck, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";
+import type { RunSnapshot, StageRow } from "./stats/snapshot";
+
+/** The snapshot's fields, each documented on RunSnapshot (merged with the class below, which copies them once). */
+export interface RunStats<Failed = unknown> extends RunSnapshot<Failed> {}
 
 /**
  * What a run did, stage by stage. `await p.run()` and `p.stats()` give one; `console.log` prints
  * it as a table, and as a cell's last expression it shows as an HTML table.
  * `Failed`: what a failed item can be (see Pipeline).
  */
-export class RunStats<Failed = unknown> implements RunSnapshot<Failed>, Displayable {
-  readonly status: RunStatus;
-  /** When the run started (ms since the epoch). */
-  readonly startedAt: number;
-  readonly durationMs: number;
-  /** Why the run failed or was cancelled. */
-  readonly error: Error | undefined;
-  readonly stages: StageStats[];
-  readonly bottleneck: Bottleneck | undefined;
-  /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
-  readonly timeline: TimelineSample[];
-  /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
-  readonly failures: StageFailure<Failed>[];
-  /** Failed items past the stages' maxFailures: counted, not kept. */
-  readonly failuresDropped: number;
-
+export class RunStats<Failed = unknown> implements Displayable {
   private constructor(snapshot: RunSnapshot<Failed>) {
-    this.status = snapshot.status;
-    this.startedAt = snapshot.startedAt;
-    this.durationMs = snapshot.durationMs;
-    this.error = snapshot.error;
-    this.stages = snapshot.stages;
-    this.bottleneck = snapshot.bottleneck;
-    this.timeline = snapshot.timeline;
-    this.failures = snapshot.failures;
-    this.failuresDropped = snapshot.failuresDropped;
+    Object.assign(this, snapshot);
   }
 
   /** @internal Made by pipelab from a run's snapshot; users get one from `run()` or `stats()`. */

@@ -155,6 +155,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     };
   }
 
+  /** Resolves with the final statistics once the run has ended and torn down. */
   async finished(): Promise<RunSnapshot> {
     await this.settled;
     return this.stats();
