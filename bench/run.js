@@ -291,25 +291,15 @@ async function importCost() {
     return runs[Math.floor(runs.length / 2)];
   };
   const ours = cost(path.join(__dirname, ".."));
-  const piscina = cost("piscina");
-  const danfo = cost("danfojs");
-  rows.push({
-    workload: 'require("pipelab")',
-    ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`,
-    peer: 'require("piscina")',
-    peerFigure: `${piscina.ms.toFixed(1)} ms, ${piscina.modules} modules`,
-    ratio: (piscina.ms / ours.ms).toFixed(2),
-  });
-  rows.push({
-    workload: 'require("pipelab")',
-    ours: `${ours.ms.toFixed(1)} ms, ${ours.modules} modules`,
-    peer: 'require("danfojs"), paid by the first toDataFrame()',
-    peerFigure: `${danfo.ms.toFixed(0)} ms, ${danfo.modules} modules`,
-    ratio: (danfo.ms / ours.ms).toFixed(2),
-  });
-  console.error(
-    `  require pipelab ${ours.ms.toFixed(1)} ms (${ours.modules} modules), piscina ${piscina.ms.toFixed(1)} ms (${piscina.modules}), danfojs ${danfo.ms.toFixed(0)} ms`,
-  );
+  const figure = ({ ms, modules }) => `${ms < 100 ? ms.toFixed(1) : ms.toFixed(0)} ms, ${modules} modules`;
+  for (const [id, peer] of [
+    ["piscina", 'require("piscina")'],
+    ["danfojs", 'require("danfojs"), paid by the first toDataFrame()'],
+  ]) {
+    const theirs = cost(id);
+    rows.push({ workload: 'require("pipelab")', ours: figure(ours), peer, peerFigure: figure(theirs), ratio: (theirs.ms / ours.ms).toFixed(2) });
+    console.error(`  require pipelab ${figure(ours)}, ${id} ${figure(theirs)}`);
+  }
 }
 
 /**
