@@ -91,7 +91,9 @@ export class AbortError extends Error {
 
   /** @internal */
   constructor(reason?: unknown) {
-    super("The pipeline run was aborted", { cause: reason });
+    // "cancelled: interrupted" (the kernel's stop button), "cancelled: <the signal's reason>".
+    const why = typeof reason === "string" ? reason : reason instanceof Error ? reason.message : undefined;
+    super(why ? `The pipeline run was cancelled: ${why}` : "The pipeline run was cancelled", { cause: reason });
     this.name = "AbortError";
   }
 }

@@ -180,7 +180,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     }));
     this.timeline.start();
     this.progress = startProgress(() => this.stats(), this.options.progress);
-    this.stopWatchingInterrupts = cancelOnInterrupt(() => this.fail(new AbortError("interrupted (SIGINT)")));
+    this.stopWatchingInterrupts = cancelOnInterrupt(() => this.fail(new AbortError("interrupted")));
     this.settled = Promise.all(this.parts.map((part) => part.run())).then(() => this.settle());
   }
 

@@ -1,9 +1,11 @@
 "use strict";
-// Live progress in a notebook cell: one entry, created at once, updated in place, ending in the run's final state.
+// Live progress in a notebook cell: one entry for a run that lasts over a second (from the start with
+// progress: true), updated in place, ending in the run's final state; a short run shows none.
 const { test, afterEach } = require("node:test");
 const assert = require("node:assert/strict");
 const { range, from } = require("../dist");
 const { setDisplaySink } = require("../dist/display/display");
+const { richLastExpression } = require("../dist/kernel/launch");
 
 function notebookSink() {
   const writes = [];
@@ -11,6 +13,10 @@ function notebookSink() {
     kind: "fake",
     isNotebook: true,
     writes,
+    cellNow: "cell 1",
+    cell() {
+      return this.cellNow;
+    },
     write: (bundle, id, update) => writes.push({ html: bundle["text/html"], id, update, at: performance.now() }),
   };
 }
@@ -22,11 +28,11 @@ const slowly = async (x) => {
   return x;
 };
 
-test("the entry is created before the first result, updated in place at most 4 times a second, and ends 'done'", async () => {
+test("with progress: true the entry is created before the first result, updated in place at most 4 times a second, and ends 'done'", async () => {
   const sink = notebookSink();
   setDisplaySink(sink);
   const started = performance.now();
-  const iterator = range(0, 120).map(slowly, { name: "slowly", workers: 2 })[Symbol.asyncIterator]();
+  const iterator = range(0, 120).map(slowly, { name: "slowly", workers: 2 }).iterate({ progress: true })[Symbol.asyncIterator]();
   await iterator.next();
   assert.equal(sink.writes.length >= 1, true, "shown while the cell still runs");
   assert.equal(sink.writes[0].update, false);
@@ -56,14 +62,17 @@ test("a failing run ends its entry 'failed' with the error; a break ends it 'can
         },
         { name: "breaks" },
       )
-      .toArray(),
+      .toArray({ progress: true }),
   );
   assert.match(failing.writes.at(-1).html, />failed</);
   assert.match(failing.writes.at(-1).html, /bad item/);
 
   const stopped = notebookSink();
   setDisplaySink(stopped);
-  for await (const x of range(0, 1e6).map((x) => x)) if (x === 10) break;
+  for await (const x of range(0, 1e6)
+    .map((x) => x)
+    .iterate({ progress: true }))
+    if (x === 10) break;
   assert.match(stopped.writes.at(-1).html, />cancelled</);
 });
 
@@ -86,8 +95,56 @@ test("a display that throws stops the live view, not the run", async (t) => {
   });
   const messages = [];
   t.mock.method(process.stderr, "write", (text) => messages.push(String(text)));
-  const out = await range(0, 50).map(slowly, { workers: 4 }).toArray();
+  const out = await range(0, 50).map(slowly, { workers: 4 }).toArray({ progress: true });
   t.mock.restoreAll();
   assert.equal(out.length, 50);
   assert.deepEqual(messages, ["pipelab: live progress stopped: frontend gone\n"]);
+});
+
+test("by default a run that ends within a second shows no entry; a longer one shows it from the first second, once", async () => {
+  const sink = notebookSink();
+  setDisplaySink(sink);
+  const quick = await range(0, 20).map(slowly, { workers: 4 }).toArray();
+  assert.equal(quick.length, 20);
+  assert.equal(sink.writes.length, 0, "a short cell prints only its result");
+
+  const started = performance.now();
+  const p = range(0, 14).map(async (x) => {
+    await new Promise((r) => setTimeout(r, 100));
+    return x;
+  });
+  await p.run();
+  const { writes } = sink;
+  assert.ok(writes.length >= 2, `an entry and its final frame (${writes.length} writes)`);
+  assert.equal(writes[0].update, false);
+  assert.ok(writes[0].at - started >= 1000, `created after the first second, at ${(writes[0].at - started).toFixed(0)} ms`);
+  assert.ok(
+    writes.slice(1).every((w) => w.update && w.id === writes[0].id),
+    "one entry, updated in place",
+  );
+  assert.match(writes.at(-1).html, />done</);
+});
+
+test("a cell that ends with the statistics of a run shown live in that cell does not show them again", async () => {
+  const sink = notebookSink();
+  setDisplaySink(sink);
+  const logged = [];
+  const lastExpression = richLastExpression((...args) => logged.push(args));
+  const p = range(0, 5).map(slowly);
+  const stats = await p.run({ progress: true });
+  const entries = sink.writes.length;
+  lastExpression(stats);
+  assert.equal(sink.writes.length, entries, "no second table in the same cell");
+  assert.equal(logged.length, 0);
+
+  sink.cellNow = "cell 2";
+  lastExpression(p.stats());
+  assert.equal(sink.writes.length, entries + 1, "shown in a later cell");
+  assert.equal(sink.writes.at(-1).update, false);
+
+  const short = await range(0, 3)
+    .map((x) => x)
+    .run();
+  lastExpression(short);
+  assert.equal(sink.writes.length, entries + 2, "a short run's statistics show once, as the cell's result");
 });

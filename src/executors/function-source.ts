@@ -4,6 +4,7 @@
  * travels by name; a module function travels as its URL and export name.
  * Functions nested in `context` travel the same way.
  */
+import { createHash } from "node:crypto";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import type { ResolvedModuleFunction } from "../options";
@@ -34,7 +35,35 @@ export function functionToWire(fn: Function | ResolvedModuleFunction, what: stri
   if (/^class\b/.test(source)) {
     throw new TypeError(`${what} is a class, not a function; worker mode needs a function`);
   }
+  rememberSource(source);
   return { kind: "source", source, name: fn.name };
+}
+
+/**
+ * Functions compiled from source in a thread carry this name in their stack
+ * frames (`pipelab-function-1a2b3c4d5e6f:5:9`), so a frame can be traced back
+ * to the source, and from there to the cell or file it was written in.
+ */
+export function functionUrl(source: string): string {
+  return `pipelab-function-${createHash("sha1").update(source).digest("hex").slice(0, 12)}`;
+}
+
+/** A frame's line in a compiled function is this many lines below the line of its source. */
+export const FUNCTION_LINE_OFFSET = 2;
+
+const MAX_REMEMBERED = 500;
+const sourcesByUrl = new Map<string, string>();
+
+function rememberSource(source: string): void {
+  const url = functionUrl(source);
+  sourcesByUrl.delete(url);
+  sourcesByUrl.set(url, source);
+  if (sourcesByUrl.size > MAX_REMEMBERED) sourcesByUrl.delete(sourcesByUrl.keys().next().value!);
+}
+
+/** The source of a function sent to a thread from this process, by the name its frames carry. */
+export function sourceOfFunction(url: string): string | undefined {
+  return sourcesByUrl.get(url);
 }
 
 /** `String` -> "String", `Math.sqrt` -> "Math.sqrt": built-ins the worker has too. */
@@ -141,7 +170,8 @@ function compile(source: string): Function {
   let firstError: unknown;
   for (const expression of attempts) {
     try {
-      const make = new Function("__name", "require", `return (${expression}\n);`);
+      // new Function's body starts FUNCTION_LINE_OFFSET lines into the code V8 compiles.
+      const make = new Function("__name", "require", `return (${expression}\n);\n//# sourceURL=${functionUrl(source)}`);
       const fn = make(nameHelper, cwdRequire);
       if (typeof fn === "function") return fn;
     } catch (error) {

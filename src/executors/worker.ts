@@ -303,10 +303,14 @@ export class WorkerExecutor implements Executor {
   explain(error: unknown): string | undefined {
     const match = error instanceof Error && error.name === "ReferenceError" && /^(\S+) is not defined/.exec(error.message);
     if (!match) return undefined;
-    const name = match[1];
+    // In a notebook cell, an earlier cell's name compiles to `exports.name`: name the variables, not `exports`.
+    const names = match[1] === "exports" ? earlierCellNames(this.wire) : [match[1]!];
+    if (names.length === 0) names.push(match[1]!);
+    const list = names.map((name) => `"${name}"`).join(", ");
+    const from = match[1] === "exports" ? `the function uses ${list} from an earlier cell, but ` : "";
     return (
-      `worker-mode functions run in another thread and cannot use variables from outside them; ` +
-      `pass "${name}" through the stage's context option ({ context: { ${name} } }) and read it as ctx.${name}`
+      `${from}worker-mode functions run in another thread and cannot use variables from outside them; ` +
+      `pass ${list} through the stage's context option ({ context: { ${names.join(", ")} } }) and read ${names.length > 1 ? "them" : "it"} as ${names.map((n) => `ctx.${n}`).join(", ")}`
     );
   }
 
@@ -326,4 +330,11 @@ export class WorkerExecutor implements Executor {
     const failed = results.findIndex((r) => r.error);
     if (failed >= 0) throw new HookError("onDone", failed, results[failed]!.error);
   }
+}
+
+/** The names a stage's functions read from tslab's `exports` (an earlier cell's variables), in order of first use. */
+function earlierCellNames(wire: StageWire): string[] {
+  const sources = [wire.fn, wire.onStart, wire.onDone].flatMap((f) => (f?.kind === "source" ? [f.source] : []));
+  const names = sources.flatMap((source) => [...source.matchAll(/\bexports\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!));
+  return [...new Set(names)];
 }

@@ -1,25 +1,31 @@
 /**
- * The `pipelab` kernel: tslab's kernel with pipelab's display protocol. tslab
- * shows a cell's last expression with `console.log`, as text; this launcher
- * hands tslab a `log` that shows any value implementing
- * `[Symbol.for("Jupyter.display")]()` (and DataFrames) as its rich bundle.
- *
- * It uses only tslab's `startKernel`, which tslab keeps stable for global
- * installs: the executor takes `console.log` as its `log` when the kernel
- * starts, so the hook is in place for exactly that call.
+ * The `pipelab` kernel: tslab's kernel, assembled from tslab's parts the way
+ * tslab's `startKernel` does, with four differences:
+ * - each compiled cell is mended (cell-rewrite.ts) and named `cell[N]` in stack frames;
+ * - a cell's last expression is shown richly: any value implementing
+ *   `[Symbol.for("Jupyter.display")]()`, and DataFrames, as its bundle;
+ * - a failed cell shows the person's frames only (cell-errors.ts), as a Jupyter error output;
+ * - the server answers comm messages (kernel-server.ts).
  */
-import { display } from "../display/display";
+import { currentSink, display } from "../display/display";
 import { asDisplayable } from "../display/dataframe-preview";
 import { hasDisplayProtocol } from "../display/mime-bundle";
+import { shownLiveInThisCell } from "../display/notebook-progress";
+import { CellBook } from "./cell-book";
+import { CellFailures } from "./cell-failures";
+import { rewriteCell } from "./cell-rewrite";
+import { pipelabServer } from "./kernel-server";
+import { type Converter, type ConverterSet, type Executor, loadTslabParts, type TslabParts } from "./tslab-parts";
 
-interface Tslab {
-  startKernel(options: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }): void;
-}
-
-/** A `console.log` that displays a single rich value richly, and logs anything else as before. */
+/**
+ * tslab's `log` for a cell's last expression: displays a single rich value
+ * richly, and logs anything else as before. The statistics of a run whose live
+ * entry is in this cell already are not shown a second time.
+ */
 export function richLastExpression(log: (...args: unknown[]) => void): (...args: unknown[]) => void {
   return (...args: unknown[]) => {
     const [value] = args;
+    if (args.length === 1 && shownLiveInThisCell(value, currentSink())) return;
     if (args.length === 1 && (hasDisplayProtocol(value) || asDisplayable(value))) {
       try {
         display(value);
@@ -35,15 +41,52 @@ export function richLastExpression(log: (...args: unknown[]) => void): (...args:
 
 export function startPipelabKernel(connectionFile: string): void {
   if (!connectionFile) throw new TypeError("usage: node launch.js <connection_file>");
-  const tslab = require("tslab/dist/main") as Tslab;
-  const plainLog = console.log;
-  console.log = richLastExpression(plainLog);
-  try {
-    // enableFindLocal: false keeps the tslab pipelab was tested with, not one a notebook's folder may hold.
-    tslab.startKernel({ configPath: connectionFile, enableFindLocal: false, jsKernel: false, globalVersion: "" });
-  } finally {
-    console.log = plainLog;
-  }
+  const parts = loadTslabParts();
+  const book = new CellBook();
+  const failures = new CellFailures(book);
+  let executor: Executor | undefined;
+  let count = () => 0;
+  const convs = mendedConverters(
+    parts,
+    book,
+    (name) => executor !== undefined && Object.prototype.hasOwnProperty.call(executor.locals, name),
+    () => count(),
+  );
+  const cells = parts.createExecutor(process.cwd(), convs, { log: richLastExpression(console.log), error: failures.record });
+  executor = cells;
+  const handler = new parts.JupyterHandlerImpl(cells, false);
+  // tslab's handler counts executions before it runs one: the cell being compiled has this number.
+  count = () => handler.execCount;
+  const server = new (pipelabServer(parts.ZmqServer, failures))(handler, connectionFile);
+  process.on("SIGINT", () => cells.interrupt());
+  // As tslab does: a stray error in a cell's callbacks is reported, and the kernel lives on.
+  process.on("uncaughtException", (error) => console.error("UncaughtException:", error));
+  process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
+  void server.init();
+}
+
+/** tslab's converters, with each node cell mended and named for its stack frames. */
+function mendedConverters(parts: TslabParts, book: CellBook, isEarlier: (name: string) => boolean, count: () => number): ConverterSet {
+  const node = parts.createConverter({ isJS: false, isBrowser: false });
+  let browser: Converter | undefined;
+  const mended: Converter = Object.create(node);
+  mended.convert = (prevDecl, src) => {
+    const converted = node.convert(prevDecl, src);
+    if (!converted.output || converted.diagnostics.length > 0) return converted;
+    const { js, topLevelAwait } = rewriteCell(parts.ts, converted.output, isEarlier);
+    const url = book.add(count(), src, js);
+    return { ...converted, output: `${js}\n//# sourceURL=${url}`, hasToplevelAwait: converted.hasToplevelAwait || topLevelAwait };
+  };
+  return {
+    node: mended,
+    get browser() {
+      return (browser ??= parts.createConverter({ isJS: false, isBrowser: true }));
+    },
+    close() {
+      node.close();
+      browser?.close();
+    },
+  };
 }
 
 if (require.main === module) startPipelabKernel(process.argv[2] ?? "");

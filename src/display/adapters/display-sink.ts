@@ -11,4 +11,6 @@ export interface DisplaySink {
   readonly isNotebook: boolean;
   /** Shows `bundle` as a new display entry named `id`, or replaces the entry `id` when `update` is true. */
   write(bundle: MimeBundle, id: string, update: boolean): void;
+  /** A token for the cell now running: equal for two calls in the same cell. Undefined where unknown. */
+  cell?(): unknown;
 }

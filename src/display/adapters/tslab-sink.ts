@@ -57,6 +57,11 @@ export class TslabSink implements DisplaySink {
     private readonly load: () => unknown,
   ) {}
 
+  /** tslab makes a new writer for each cell it executes: the writer names the cell. */
+  cell(): unknown {
+    return this.jupyter?.lastWriteDisplayData ?? undefined;
+  }
+
   write(bundle: MimeBundle, id: string, update: boolean): void {
     // Read at every call: tslab replaces it for each cell it executes.
     const write = this.jupyter?.lastWriteDisplayData;
