@@ -20,4 +20,6 @@ declare function parse(input: Page | string): ParsedPage;
 declare function isValid(page: ParsedPage): boolean;
 declare const objectModeReadable: import("node:stream").Readable;
 declare const p: import("pipelab").Pipeline<{ id: number; score: number }>;
+declare const q: import("pipelab").Pipeline<string>;
+declare const severity: number;
 declare const df: import("danfojs").DataFrame;
