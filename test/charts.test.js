@@ -224,4 +224,21 @@ describe("charts read at a glance", () => {
       assert.ok(width <= 760, `${kind} is ${width} px wide`);
     }
   });
+
+  test("a short run (~200 ms) is sampled often enough to draw: at least 20 samples and 20 throughput steps", async () => {
+    const short = await range(0, 40)
+      .map(
+        async (x) => {
+          await new Promise((r) => setTimeout(r, 5));
+          return x;
+        },
+        { name: "sleepy", workers: 1 },
+      )
+      .run({ progress: false });
+    assert.ok(short.timeline.length >= 20, `${short.timeline.length} samples in ${short.durationMs.toFixed(0)} ms`);
+    const steps = short.chart("throughput").spec.data.values.filter((r) => r.stage === "sleepy").length / 2;
+    assert.ok(steps >= 20, `${steps} throughput steps`);
+    const queueTimes = new Set(short.chart("queues").spec.data.values.map((r) => r.seconds));
+    assert.ok(queueTimes.size >= 20, `${queueTimes.size} queue points`);
+  });
 });

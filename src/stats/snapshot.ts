@@ -122,7 +122,7 @@ export interface RunSnapshot<Failed = unknown> {
   readonly error: Error | undefined;
   readonly stages: StageStats[];
   readonly bottleneck: Bottleneck | undefined;
-  /** Samples every ~100 ms (coarser on long runs; at most a few hundred). */
+  /** Samples from the run's start, every 5 ms at first and coarser as the run grows (at most 300). */
   readonly timeline: TimelineSample[];
   /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */
   readonly failures: StageFailure<Failed>[];

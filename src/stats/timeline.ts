@@ -1,11 +1,16 @@
 /**
- * Timeline: samples a run every ~100 ms (items out and buffer depth per
- * stage) so throughput and queues can be charted. Bounded: when it has
- * MAX_SAMPLES it drops every other sample and samples half as often.
+ * Timeline: samples a run (items out and buffer depth per stage) so
+ * throughput and queues can be charted. It samples at the run's start and
+ * then often enough that a short run still gives a curve: every 5 ms at
+ * first (a 150 ms run gets ~30 points, where a fixed 100 ms gave 2). Bounded:
+ * when it holds MAX_SAMPLES it drops every other sample and samples half as
+ * often, so a run of any length keeps between MAX_SAMPLES/2 and MAX_SAMPLES
+ * evenly spaced samples, and the timer fires ever more rarely (after 1.5 s
+ * every 10 ms, after a minute every ~320 ms). A sample reads a few counters.
  */
 import type { TimelineSample } from "./snapshot";
 
-const FIRST_INTERVAL_MS = 100;
+const FIRST_INTERVAL_MS = 5;
 const MAX_SAMPLES = 300;
 
 export class Timeline {
@@ -19,10 +24,13 @@ export class Timeline {
     private readonly maxSamples = MAX_SAMPLES,
     intervalMs = FIRST_INTERVAL_MS,
   ) {
+    if (!Number.isInteger(maxSamples) || maxSamples < 2) throw new RangeError(`Timeline: maxSamples must be an integer >= 2, got ${maxSamples}`);
     this.interval = intervalMs;
   }
 
+  /** Takes the first sample (the run's start: charts begin at 0) and starts the clock. */
   start(): void {
+    this.sample();
     this.schedule();
   }
 
@@ -45,6 +53,7 @@ export class Timeline {
   private sample(): void {
     this.samples.push({ atMs: performance.now() - this.startedAt, ...this.read() });
     if (this.samples.length >= this.maxSamples) {
+      // Keep the first sample (the start) and every other one after it.
       let kept = 0;
       for (let i = 0; i < this.samples.length; i += 2) this.samples[kept++] = this.samples[i]!;
       this.samples.length = kept;
