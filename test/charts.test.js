@@ -99,6 +99,7 @@ describe("chart.save(path)", () => {
 describe("charts read at a glance", () => {
   const vega = require("vega");
   const vl = require("vega-lite");
+  const { mimeMetadataOf } = require("../dist/display/mime-bundle");
 
   function stageStats(name, i) {
     return {
@@ -223,6 +224,17 @@ describe("charts read at a glance", () => {
       const width = Number(/^<svg[^>]*\swidth="([\d.]+)"/.exec(new Chart(kind, burstSnapshot(names)).toSVG())[1]);
       assert.ok(width <= 760, `${kind} is ${width} px wide`);
     }
+  });
+
+  test("the PNG (twice the pixels) carries the chart's CSS size as its display metadata", () => {
+    const chart = new Chart("queues", burstSnapshot(["source", "lookup", "score"]));
+    const bundle = chart.toMimeBundle();
+    const [, width, height] = /^<svg[^>]*\swidth="(\d+)" height="(\d+)"/.exec(bundle["image/svg+xml"]).map(Number);
+    assert.deepEqual(mimeMetadataOf(bundle), { "image/png": { width, height } });
+    const png = Buffer.from(bundle["image/png"], "base64");
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [2 * width, 2 * height], "the PNG's pixels (IHDR)");
+    // The metadata does not show up as a mime type: the bundle is still four representations and JSON of them.
+    assert.deepEqual(Object.keys(JSON.parse(JSON.stringify(bundle))).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
   });
 
   test("a short run (~200 ms) is sampled often enough to draw: at least 20 samples and 20 throughput steps", async () => {

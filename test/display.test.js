@@ -58,6 +58,18 @@ describe("display() and its options", () => {
     assert.throws(() => display(1, { colour: "red" }), { name: "TypeError", message: /unknown option "colour" \(known: id, update\)/ });
   });
 
+  test("a chart reaches the sink with its PNG's CSS size as display metadata", async () => {
+    const { mimeMetadataOf } = require("../dist/display/mime-bundle");
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    const stats = await sampleStats();
+    display(stats.chart("latency"));
+    const { bundle } = sink.writes[0];
+    const [, width, height] = /^<svg[^>]*\swidth="(\d+)" height="(\d+)"/.exec(bundle["image/svg+xml"]).map(Number);
+    assert.deepEqual(mimeMetadataOf(bundle), { "image/png": { width, height } });
+    assert.deepEqual(mimeMetadataOf({ "text/plain": "x" }), {}, "a bundle without metadata has none");
+  });
+
   test("a display method that returns no bundle is a TypeError", () => {
     setDisplaySink(recordingSink());
     assert.throws(() => display({ [Symbol.for("Jupyter.display")]: () => 42 }), { name: "TypeError", message: /must return a mime bundle/ });

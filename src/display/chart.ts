@@ -9,8 +9,8 @@ import { writeFile } from "node:fs/promises";
 import { inspect } from "node:util";
 import type { RunSnapshot } from "../stats/snapshot";
 import { CHART_KINDS, type ChartKind, chartSpec } from "./chart-specs";
-import { type Displayable, installDisplayProtocol, type MimeBundle } from "./mime-bundle";
-import { renderSvg, svgToPng } from "./vega-render";
+import { type Displayable, installDisplayProtocol, type MimeBundle, withMimeMetadata } from "./mime-bundle";
+import { renderSvg, svgSize, svgToPng } from "./vega-render";
 
 /** @internal */
 export const VEGA_LITE_MIME = "application/vnd.vegalite.v5+json";
@@ -41,13 +41,22 @@ export class Chart implements Displayable {
     return svgToPng(this.toSVG());
   }
 
+  /**
+   * The notebook bundle. Its PNG has twice the pixels of the chart, for sharp screens, so the
+   * bundle carries the chart's CSS size as the PNG's display metadata (Jupyter's
+   * `metadata["image/png"]`): where the PNG is shown (untrusted notebooks, nbconvert, GitHub) it
+   * is drawn at the chart's size, not twice it.
+   */
   toMimeBundle(): MimeBundle {
-    return {
+    const svg = this.toSVG();
+    const { width, height } = svgSize(svg);
+    const bundle = {
       [VEGA_LITE_MIME]: this.spec,
-      "image/svg+xml": this.toSVG(),
+      "image/svg+xml": svg,
       "image/png": this.toPNG().toString("base64"),
       "text/plain": this.describe(),
     };
+    return withMimeMetadata(bundle, { "image/png": { width, height } });
   }
 
   /**

@@ -13,6 +13,29 @@ export type MimeBundle = Record<string, string | object>;
 /** The method name of the display protocol. A registered symbol, so separate copies of pipelab (and Deno) agree on it. */
 export const DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
 
+/** Mime type -> display hints for it, Jupyter's `metadata` of display_data: `{ "image/png": { width: 480, height: 300 } }`. */
+export type MimeMetadata = Record<string, Record<string, unknown>>;
+
+/**
+ * @internal Where a bundle keeps its metadata. The display protocol returns a bare bundle (Deno
+ * sends it as the message's `data`), so metadata rides along on the same object under a registered
+ * symbol, not enumerable: JSON, `Object.keys`, Deno and any sink that does not look see a plain
+ * mime bundle, and a sink that knows reads it with mimeMetadataOf().
+ */
+export const MIME_METADATA: unique symbol = Symbol.for("pipelab.mimeMetadata") as never;
+
+/** @internal Attaches display metadata to a bundle (see MIME_METADATA) and returns the bundle. */
+export function withMimeMetadata<B extends MimeBundle>(bundle: B, metadata: MimeMetadata): B {
+  Object.defineProperty(bundle, MIME_METADATA, { value: metadata, enumerable: false, configurable: true });
+  return bundle;
+}
+
+/** @internal The display metadata a bundle carries, `{}` when it has none: what a sink sends as display_data's `metadata`. */
+export function mimeMetadataOf(bundle: MimeBundle): MimeMetadata {
+  const metadata = (bundle as { [MIME_METADATA]?: unknown })[MIME_METADATA];
+  return typeof metadata === "object" && metadata !== null ? (metadata as MimeMetadata) : {};
+}
+
 /** An object that renders itself as a mime bundle. */
 export interface Displayable {
   toMimeBundle(): MimeBundle;

@@ -63,6 +63,13 @@ export function renderSvg(spec: object): string {
 // vega asks for "sans-serif"; resvg maps that to Arial and falls back to a serif font where Arial is missing.
 const SANS_SERIF = { loadSystemFonts: true, sansSerifFamily: "DejaVu Sans", defaultFontFamily: "DejaVu Sans" };
 
+/** The CSS size of an SVG this module rendered: the width and height on its root element. */
+export function svgSize(svg: string): { width: number; height: number } {
+  const root = /^<svg\b[^>]*>/.exec(svg)?.[0] ?? "";
+  const attribute = (name: string) => Number(new RegExp(`\\s${name}="([\\d.]+)"`).exec(root)?.[1] ?? Number.NaN);
+  return { width: attribute("width"), height: attribute("height") };
+}
+
 /** A PNG of an SVG, at `scale` times its size (resvg: no native canvas needed). */
 export function svgToPng(svg: string, scale = 2): Buffer {
   const { Resvg } = require("@resvg/resvg-js") as typeof import("@resvg/resvg-js");
