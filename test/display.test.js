@@ -162,6 +162,53 @@ describe("run statistics as HTML", () => {
     assert.match(html, /p90 ms/);
   });
 
+  test("a live table keeps its columns still: fixed widths in ch for every number, tabular digits, right-aligned", () => {
+    const { statsHtml } = require("../dist/display/stats-html");
+    const stage = (name, mode, n) => ({
+      name,
+      mode,
+      workers: 4,
+      itemsIn: n,
+      itemsOut: n,
+      filtered: Math.floor(n / 3),
+      errors: 0,
+      throughput: n / 10,
+      utilization: n > 100 ? 1 : 0.05,
+      latency: { p50: n > 100 ? 12345 : 0.5, p90: 1, p99: 2, max: 3 },
+      queue: { maxsize: 1000, peak: n > 100 ? 1000 : 3, current: 0 },
+      remoteWorkers: [],
+    });
+    const snapshot = (n) => ({
+      status: "running",
+      durationMs: 1500,
+      error: undefined,
+      bottleneck: undefined,
+      failures: [],
+      failuresDropped: 0,
+      stages: [stage("source", "source", n), stage("lookup", "async", n)],
+    });
+    const early = statsHtml(snapshot(7));
+    const late = statsHtml(snapshot(99_999_999));
+    assert.match(early, /<table style="[^"]*font-variant-numeric:tabular-nums/);
+    const headers = [...early.matchAll(/<th style="([^"]*)"[^>]*>([^<]*)<\/th>/g)].map(([, style, title]) => ({ title, style }));
+    for (const title of ["in", "out", "filtered", "errors", "items/s", "p50 ms", "p90 ms", "p99 ms"]) {
+      const header = headers.find((h) => h.title === title);
+      assert.ok(header, title);
+      assert.match(header.style, /text-align:right/, title);
+      const ch = Number(/width:(\d+)ch/.exec(header.style)?.[1]);
+      assert.ok(ch >= 5, `${title} has a fixed width in ch (${header.style})`);
+    }
+    // The counts of a run of 99,999,999 items fit the widths the columns had at 7 items.
+    const countCh = Number(/width:(\d+)ch/.exec(headers.find((h) => h.title === "in").style)[1]);
+    assert.ok("99,999,999".length <= countCh);
+    // Early and late, the table's markup differs only in its text: no width, bar or style follows the numbers.
+    const shape = (html) => html.replace(/>[^<]*</g, "><").replace(/\d+(\.\d+)?%/g, "N%");
+    assert.equal(shape(late), shape(early));
+    // Readable 800 px wide: long names wrap, the table never gets wider than its container (it scrolls there).
+    assert.match(headers.find((h) => h.title === "stage").style, /max-width:\d+ch;white-space:normal/);
+    assert.match(early, /<div style="max-width:100%;overflow-x:auto"><table/);
+  });
+
   test("a failed run shows its status and the error, escaped", async () => {
     const run = from([1]).map(
       () => {
