@@ -249,4 +249,22 @@ describe("DataFrame preview", () => {
     assert.throws(() => new DataFramePreview(new DataFrame([{ a: 1 }]), 0), { name: "RangeError", message: /"rows"/ });
     assert.throws(() => new DataFramePreview([1, 2]), { name: "TypeError", message: /expected a danfojs DataFrame/ });
   });
+
+  test("numbers are rounded for reading (integers stay whole); the DataFrame keeps its values", () => {
+    const df = new DataFrame(Array.from({ length: 2001 }, (_, i) => ({ id: i, value: ((i * 7919) % 1999) / 1 })));
+    const summary = df.describe();
+    const html = new DataFramePreview(summary).toHtml();
+    const text = new DataFramePreview(summary).toText();
+    const mean = summary.values[1][1];
+    assert.equal(mean, 998.9620189905047, "describe() gives the full mean");
+    assert.match(html, />998\.962</);
+    assert.doesNotMatch(html, /998\.962019/);
+    assert.match(text, /998\.962(?!\d)/);
+    assert.match(html, />2001</, "the count stays an integer");
+    assert.match(html, />333758\.4636</, "at most 4 decimals");
+    assert.equal(df.describe().values[1][1], mean, "the DataFrame is unchanged");
+    const small = new DataFramePreview(new DataFrame([{ p: 0.000123456, q: 2.5 }])).toText();
+    assert.match(small, /0\.0001235/, "a small fraction keeps 4 significant digits");
+    assert.match(small, /2\.5(?!\d)/);
+  });
 });

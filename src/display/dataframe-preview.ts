@@ -21,7 +21,22 @@ export function isDataFrameLike(value: unknown): value is DataFrameLike {
   return typeof v === "object" && v !== null && Array.isArray(v.shape) && v.shape.length === 2 && Array.isArray(v.columns) && typeof v.head === "function";
 }
 
-const cellText = (value: unknown) => (typeof value === "string" ? value : inspect(value, { breakLength: Infinity }));
+/**
+ * A number as a person reads it in a preview: integers whole, fractions to at most 4 decimals
+ * (998.9190404797602 shows as 998.919), and under 1 to 4 significant digits, so 0.000123456
+ * keeps its digits (0.0001235). Only the preview is rounded; the DataFrame keeps its values.
+ * @internal
+ */
+export function readableNumber(n: number): string {
+  if (Number.isInteger(n) || !Number.isFinite(n)) return String(n);
+  const abs = Math.abs(n);
+  const text = abs >= 1 ? n.toFixed(4) : n.toPrecision(4);
+  // Trailing zeros of the fraction (and a bare point) say nothing: 2.5000 -> 2.5, 1.0000 -> 1. Exponents are left alone.
+  return /e/i.test(text) ? text : text.replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+}
+
+const cellText = (value: unknown) =>
+  typeof value === "string" ? value : typeof value === "number" ? readableNumber(value) : inspect(value, { breakLength: Infinity });
 
 export class DataFramePreview implements Displayable {
   /**
