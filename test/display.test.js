@@ -100,6 +100,8 @@ describe("adapters", () => {
     assert.equal(sent.length, 2);
     assert.deepEqual(Object.keys(sent[0].content.data).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
     assert.deepEqual(sent[0].content.transient, { display_id: "u" });
+    assert.deepEqual(Object.keys(sent[0].content.metadata), ["image/png"], "the PNG's CSS size travels as the message's metadata");
+    assert.ok(sent[0].content.metadata["image/png"].width > 100);
     assert.equal(sent[0].update, false);
     assert.equal(sent[1].update, true);
     assert.match(sent[1].content.data["text/html"], /<table/);
@@ -139,6 +141,21 @@ describe("adapters", () => {
     assert.equal(sent.length, 1);
     assert.deepEqual(sent[0].options, { raw: true, update: false, display_id: "d" });
     assert.match(sent[0].bundle["text/html"], /keep-even/);
+  });
+
+  test("Deno: a bundle with metadata (a chart's PNG size) goes through Deno.jupyter.broadcast as a whole message", async (t) => {
+    const displayed = [];
+    const broadcast = [];
+    globalThis.Deno = {
+      jupyter: { display: async (bundle) => displayed.push(bundle), broadcast: async (type, content) => broadcast.push({ type, content }) },
+    };
+    t.after(() => delete globalThis.Deno);
+    display((await sampleStats()).chart("throughput"), { id: "c" });
+    assert.equal(displayed.length, 0);
+    assert.equal(broadcast[0].type, "display_data");
+    assert.deepEqual(broadcast[0].content.transient, { display_id: "c" });
+    assert.ok(broadcast[0].content.metadata["image/png"].height > 100);
+    assert.ok(broadcast[0].content.data["image/png"]);
   });
 });
 

@@ -101,6 +101,15 @@ test("Jupyter is available (required under CI=true)", { skip: !jupyterFound && p
 });
 
 for (const name of notebooks) {
+  test(`${name} shows each run once: no cell has two statistics tables`, { skip: !jupyterFound && missing }, () => {
+    const run = executed.get(name);
+    assert.equal(run.code, 0);
+    run.notebook.cells.forEach((cell, i) => {
+      const tables = (cell.outputs ?? []).filter((o) => join_(o.data?.["text/html"] ?? "").includes('class="pipelab-stats"'));
+      assert.ok(tables.length <= 1, `cell ${i} shows ${tables.length} statistics tables`);
+    });
+  });
+
   test(`${name} runs in the pipelab kernel without an error`, { skip: !jupyterFound && missing }, () => {
     const run = executed.get(name);
     assert.equal(run.code, 0, `nbconvert failed:\n${run.stderr.slice(-3000)}`);
@@ -115,6 +124,14 @@ const check = (name, what, fn) =>
     assert.equal(run.code, 0);
     await fn(run.notebook, run);
   });
+
+check("01-quickstart.ipynb", "a top-level for await prints as rows arrive, and a worker gets an earlier cell's value through context", (nb) => {
+  const source = (cell) => join_(cell.source);
+  const loop = nb.cells.find((c) => source(c).startsWith("for await"));
+  assert.match(join_(loop.outputs.map((o) => join_(o.text ?? "")).join("")), /^(\d+ -?\d+\n){3}$/);
+  const context = nb.cells.find((c) => source(c).includes("context: { minHash }"));
+  assert.match(context.outputs.map((o) => join_(o.text ?? o.data?.["text/plain"] ?? "")).join(""), /id: 5, positive: true/);
+});
 
 check("01-quickstart.ipynb", "the live progress entry keeps the final state, the stats table and a DataFrame preview show", (nb) => {
   const html = bundles(nb)
@@ -142,6 +159,12 @@ check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles withou
   for (const chart of charts) {
     assert.deepEqual(Object.keys(chart).sort(), ["application/vnd.vegalite.v5+json", "image/png", "image/svg+xml", "text/plain"]);
     assert.match(join_(chart["image/svg+xml"]), /lookup/);
+  }
+  // Where the PNG is shown (untrusted notebooks, GitHub, nbconvert), it is drawn at the SVG's size.
+  const chartOutputs = outputsOf(nb).filter((o) => o.data?.["application/vnd.vegalite.v5+json"]);
+  for (const output of chartOutputs) {
+    const [, width, height] = /^<svg[^>]*\swidth="(\d+)" height="(\d+)"/.exec(join_(output.data["image/svg+xml"])).map(Number);
+    assert.deepEqual(output.metadata["image/png"], { width, height });
   }
   // nbconvert before 7 passes inline SVG through lxml's clean_html, which strips every element inside <svg>
   // (jupyter/nbconvert#1849): with it, the charts show in HTML through their PNG, asked for first.

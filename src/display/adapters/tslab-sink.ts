@@ -5,7 +5,7 @@
  * check; without it the public `tslab.newDisplay()` sends the single best mime
  * type of the bundle.
  */
-import type { MimeBundle } from "../mime-bundle";
+import { type MimeBundle, mimeMetadataOf } from "../mime-bundle";
 import type { DisplaySink } from "./display-sink";
 
 type WriteDisplayData = (content: { data: MimeBundle; metadata: Record<string, unknown>; transient: { display_id: string } }, update: boolean) => void;
@@ -66,7 +66,8 @@ export class TslabSink implements DisplaySink {
     // Read at every call: tslab replaces it for each cell it executes.
     const write = this.jupyter?.lastWriteDisplayData;
     if (typeof write === "function") {
-      write({ data: bundle, metadata: {}, transient: { display_id: id } }, update);
+      // The metadata carries a PNG's CSS size, so front ends that show the PNG draw it at the SVG's size.
+      write({ data: bundle, metadata: mimeMetadataOf(bundle), transient: { display_id: id } }, update);
       return;
     }
     this.writeOneMime(bundle, id, update);
