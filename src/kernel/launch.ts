@@ -15,7 +15,7 @@ import { CellBook } from "./cell-book";
 import { CellFailures } from "./cell-failures";
 import { rewriteCell } from "./cell-rewrite";
 import { pipelabServer } from "./kernel-server";
-import { type Converter, type ConverterSet, type Executor, loadTslabParts, type TslabParts } from "./tslab-parts";
+import { type Converter, type ConverterSet, type Executor, type Handler, loadTslabParts, type TslabParts } from "./tslab-parts";
 
 /**
  * tslab's `log` for a cell's last expression: displays a single rich value
@@ -44,21 +44,18 @@ export function startPipelabKernel(connectionFile: string): void {
   const parts = loadTslabParts();
   const book = new CellBook();
   const failures = new CellFailures(book);
-  let executor: Executor | undefined;
-  let count = () => 0;
-  const convs = mendedConverters(
-    parts,
-    book,
-    (name) => executor !== undefined && Object.prototype.hasOwnProperty.call(executor.locals, name),
-    () => count(),
-  );
-  const cells = parts.createExecutor(process.cwd(), convs, { log: richLastExpression(console.log), error: failures.record });
-  executor = cells;
-  const handler = new parts.JupyterHandlerImpl(cells, false);
-  // tslab's handler counts executions before it runs one: the cell being compiled has this number.
-  count = () => handler.execCount;
+  // The converter asks the executor for earlier cells' names and the handler for the cell's number;
+  // both are made after it, as in tslab's own startKernel.
+  const made: { executor?: Executor; handler?: Handler } = {};
+  const convs = mendedConverters(parts, book, {
+    isEarlier: (name) => made.executor !== undefined && Object.hasOwn(made.executor.locals, name),
+    // tslab's handler counts an execution before it runs it: the cell being compiled has this number.
+    count: () => made.handler?.execCount ?? 0,
+  });
+  const executor = (made.executor = parts.createExecutor(process.cwd(), convs, { log: richLastExpression(console.log), error: failures.record }));
+  const handler = (made.handler = new parts.JupyterHandlerImpl(executor, false));
   const server = new (pipelabServer(parts.ZmqServer, failures))(handler, connectionFile);
-  process.on("SIGINT", () => cells.interrupt());
+  process.on("SIGINT", () => executor.interrupt());
   // As tslab does: a stray error in a cell's callbacks is reported, and the kernel lives on.
   process.on("uncaughtException", (error) => console.error("UncaughtException:", error));
   process.on("unhandledRejection", (reason) => console.error("UnhandledPromiseRejection:", reason));
@@ -66,15 +63,15 @@ export function startPipelabKernel(connectionFile: string): void {
 }
 
 /** tslab's converters, with each node cell mended and named for its stack frames. */
-function mendedConverters(parts: TslabParts, book: CellBook, isEarlier: (name: string) => boolean, count: () => number): ConverterSet {
+function mendedConverters(parts: TslabParts, book: CellBook, cells: { isEarlier(name: string): boolean; count(): number }): ConverterSet {
   const node = parts.createConverter({ isJS: false, isBrowser: false });
   let browser: Converter | undefined;
   const mended: Converter = Object.create(node);
   mended.convert = (prevDecl, src) => {
     const converted = node.convert(prevDecl, src);
     if (!converted.output || converted.diagnostics.length > 0) return converted;
-    const { js, topLevelAwait } = rewriteCell(parts.ts, converted.output, isEarlier);
-    const url = book.add(count(), src, js);
+    const { js, topLevelAwait } = rewriteCell(parts.ts, converted.output, cells.isEarlier);
+    const url = book.add(cells.count(), src, js);
     return { ...converted, output: `${js}\n//# sourceURL=${url}`, hasToplevelAwait: converted.hasToplevelAwait || topLevelAwait };
   };
   return {
