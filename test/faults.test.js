@@ -125,7 +125,7 @@ describe("other faults", () => {
     assert.equal(r.outcome, "rejected");
     assert.match(r.message, /The source failed after 3 items: disk on fire/);
     assert.equal(r.dones, r.starts);
-    assert.equal(r.starts, 2);
+    assert.ok(r.starts >= 1 && r.starts <= 2, `threads start as items need them, up to 2 (${r.starts})`);
   });
 
   test("an unserializable item or result in worker mode: fails naming the path, or is skipped", async () => {

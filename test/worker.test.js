@@ -178,3 +178,18 @@ test("an item the thread cannot read (its buffer already moved away) fails the r
   const p = from([new Uint8Array(shared), new Uint8Array(shared)]).map((x) => x.length, { mode: "worker", workers: 2, transfer: true });
   await assert.rejects(p.toArray(), (e) => e.index === 1 && /detached/.test(e.message));
 });
+
+test("threads start as work needs them: 3 items with workers: 16 start at most 3 threads", async () => {
+  const counts = new Int32Array(new SharedArrayBuffer(4));
+  const out = await from([1, 2, 3])
+    .map(
+      async (x) => {
+        await new Promise((r) => setTimeout(r, 20));
+        return x * 2;
+      },
+      { mode: "worker", workers: 16, context: { counts }, onStart: (ctx) => void Atomics.add(ctx.counts, 0, 1) },
+    )
+    .toArray();
+  assert.deepEqual(out, [2, 4, 6]);
+  assert.ok(counts[0] >= 1 && counts[0] <= 3, `${counts[0]} threads started`);
+});

@@ -82,22 +82,25 @@ export class WorkerExecutor implements Executor {
 
   async start(sink: ResultSink): Promise<void> {
     this.sink = sink;
-    const { workers } = this.options;
+    const { workers, timeout } = this.options;
+    // Threads start as work needs them (see pickThread), so 3 items never start 64 threads. With a
+    // timeout all start at once: an item's clock must not include a thread's start-up and onStart.
+    const atOnce = timeout > 0 ? workers : 1;
     this.pool = new Piscina({
       filename: join(__dirname, "worker-entry.js"),
-      minThreads: workers,
+      minThreads: atOnce,
       maxThreads: workers,
       // One serve task per thread, for the stage's whole life.
       concurrentTasksPerWorker: 1,
       // Our threads wait on their MessagePort, not on piscina's Atomics channel.
       atomics: "disabled",
-      idleTimeout: Number.MAX_SAFE_INTEGER,
+      // Never idle out: a thread lives as long as its stage (setTimeout caps at 2^31-1 ms).
+      idleTimeout: 2 ** 31 - 1,
       ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
     });
-    for (let worker = 0; worker < workers; worker++) this.threads.push(this.spawn(worker));
-    // Items may be sent at once: each thread queues them until its onStart is done. Not with a
-    // timeout, though: an item's clock must not include a thread's start-up and onStart.
-    if (this.options.timeout > 0) await Promise.all(this.threads.map((thread) => thread.ready));
+    for (let worker = 0; worker < atOnce; worker++) this.threads.push(this.spawn(worker));
+    // Items may be sent at once: each thread queues them until its onStart is done.
+    if (timeout > 0) await Promise.all(this.threads.map((thread) => thread.ready));
   }
 
   /** Starts the serve task of worker `worker` on a pool thread. */
@@ -229,7 +232,8 @@ export class WorkerExecutor implements Executor {
   }
 
   hasRoom(): boolean {
-    return this.resending.length === 0 && this.inFlight < this.threads.length * this.batchesPerThread * this.batchSize;
+    // Room for every thread the stage may start: an item that finds the started ones full starts another.
+    return this.resending.length === 0 && this.inFlight < this.options.workers * this.batchesPerThread * this.batchSize;
   }
 
   acquire(): void {}
@@ -243,13 +247,23 @@ export class WorkerExecutor implements Executor {
         name: "TypeError",
       });
     }
-    const thread = this.leastLoaded();
+    const thread = this.pickThread();
     if (!thread) throw new Error("no worker thread is running");
     thread.open.push(task);
     thread.load++;
     this.inFlight++;
     if (thread.open.length >= this.batchSize) this.send(thread);
     return DEFERRED;
+  }
+
+  /** The least loaded thread, or a new one when every started thread has a batch's worth already. */
+  private pickThread(): ThreadChannel | undefined {
+    const thread = this.leastLoaded();
+    if (thread && thread.load < this.batchSize) return thread;
+    if (this.threads.length >= this.options.workers) return thread;
+    const started = this.spawn(this.threads.length);
+    this.threads.push(started);
+    return started;
   }
 
   /**
