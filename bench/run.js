@@ -364,6 +364,7 @@ async function main() {
     dataFrame: io.dataFrame,
     csvImport: io.csvImport,
     cluster: require("./cluster").cluster,
+    realData: require("./real-data").realData,
   };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
