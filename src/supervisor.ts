@@ -20,6 +20,8 @@ import { ReorderStage } from "./stages/reorder";
 import { StageRunner } from "./stages/stage-runner";
 import { TakeStage } from "./stages/take";
 import { findBottleneck } from "./stats/bottleneck";
+import { MainThreadLoad } from "./stats/main-thread";
+import { stageNotes } from "./stats/notes";
 import type { RunSnapshot, RunStatus, StageStats } from "./stats/snapshot";
 import { newCounters, type StageCounters, stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
@@ -49,6 +51,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private settled: Promise<void> = Promise.resolve();
   private cancelledByConsumer = false;
   private timeline: Timeline | undefined;
+  private mainThread: MainThreadLoad | undefined;
   private progress: LiveProgress | undefined;
   private stopWatchingInterrupts = () => {};
   private readonly onUserAbort = () => this.fail(new AbortError(this.options.signal?.reason));
@@ -142,13 +145,16 @@ export class Run<T> implements AsyncIterableIterator<T> {
       const buffer = this.buffers[i]!;
       return stageStats(part.stats, part.counters, { maxsize: buffer.maxsize, peak: buffer.peak, current: buffer.size }, wallMs);
     });
+    const mainThread = this.mainThread?.read();
     return {
       status: this.status,
       startedAt: performance.timeOrigin + this.startedAt,
       durationMs: wallMs,
       error: this.error,
       stages,
-      bottleneck: findBottleneck(stages, wallMs),
+      bottleneck: findBottleneck(stages, wallMs, mainThread),
+      mainThread,
+      notes: stageNotes(stages, this.status !== "running"),
       timeline: [...(this.timeline?.samples ?? [])],
       failures: this.parts.flatMap((part) => part.counters.failures),
       failuresDropped: this.parts.reduce((sum, part) => sum + part.counters.failuresDropped, 0),
@@ -164,6 +170,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private launch(): void {
     this.launched = true;
     this.startedAt = performance.now();
+    this.mainThread = new MainThreadLoad();
     const { signal } = this.options;
     if (signal?.aborted) {
       this.error = new AbortError(signal.reason);
@@ -188,6 +195,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
     this.options.signal?.removeEventListener("abort", this.onUserAbort);
     this.stopWatchingInterrupts();
     this.endedAt = performance.now();
+    this.mainThread?.stop();
     this.timeline?.stop();
     if (this.status === "running") this.status = this.cancelledByConsumer ? "cancelled" : "done";
     this.progress?.stop();

@@ -170,6 +170,8 @@ describe("timeline", () => {
     assert.ok(n > 10, "it kept sampling");
     const gaps = timeline.samples.slice(1).map((s, i) => s.atMs - timeline.samples[i].atMs);
     assert.ok(Math.max(...gaps) > 8, "older samples were thinned out");
+    // Each sample after the first says how busy the main thread was since the one kept before it.
+    for (const s of timeline.samples.slice(1)) assert.ok(s.mainThread >= 0 && s.mainThread <= 1, `mainThread ${s.mainThread}`);
   });
 });
 
@@ -217,11 +219,12 @@ describe("presenting statistics", () => {
       status: "running",
       durationMs: 2000,
       bottleneck: undefined,
-      stages: [stage("source", "source", 1000, 0, 10, 100), stage("parse", "worker", 800, 0.97, 50, 100, 3), stage("write", "async", 790, 0.1, 0, 0)],
+      mainThread: { utilization: 0.42, busyMs: 840 },
+      stages: [stage("source", "source", 1000, 0.3, 10, 100), stage("parse", "worker", 800, 0.97, 50, 100, 3), stage("write", "async", 790, 0.1, 0, 0)],
     };
     assert.deepEqual(progressLines(snapshot), [
-      "pipelab running 2.0 s",
-      "  source       1,000       500/s      [#---------] 10/100",
+      "pipelab running 2.0 s, main thread 42% busy",
+      "  source       1,000       500/s  30% [#---------] 10/100",
       "  parse          800       400/s  97% [#####-----] 50/100  3 errors",
       "  write          790       395/s  10% [     ∞    ] 0/∞",
     ]);

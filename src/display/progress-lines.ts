@@ -1,9 +1,11 @@
 /**
  * The live progress view of a run as lines of text: a header, then one line
- * per stage with its count, rate, utilization and how full its buffer is.
+ * per stage with its count, rate, utilization (the source's: its own work on
+ * the main thread) and how full its buffer is.
  * Pure: a snapshot in, strings out, so it is tested without a terminal.
  */
 import type { RunSnapshot } from "../stats/snapshot";
+import { mainThreadText } from "./stats-table";
 
 const BAR_WIDTH = 10;
 
@@ -16,12 +18,12 @@ export function fillBar(current: number, maxsize: number): string {
 
 export function progressLines(stats: RunSnapshot): string[] {
   const seconds = (stats.durationMs / 1000).toFixed(1);
-  const head = `pipelab ${stats.status} ${seconds} s${stats.bottleneck && stats.status !== "running" ? ` - bottleneck: ${stats.bottleneck.stage}` : ""}`;
+  const head = `pipelab ${stats.status} ${seconds} s${mainThreadText(stats)}${stats.bottleneck && stats.status !== "running" ? ` - bottleneck: ${stats.bottleneck.stage}` : ""}`;
   const nameWidth = Math.max(...stats.stages.map((s) => s.name.length));
   const lines = stats.stages.map((s) => {
     const count = s.itemsOut.toLocaleString("en-US").padStart(11);
     const rate = `${Math.round(s.throughput).toLocaleString("en-US")}/s`.padStart(11);
-    const busy = s.mode === "source" ? "     " : `${Math.round(s.utilization * 100)}%`.padStart(4) + " ";
+    const busy = `${Math.round(s.utilization * 100)}%`.padStart(4) + " ";
     const queue = `${fillBar(s.queue.current, s.queue.maxsize)} ${s.queue.current}/${s.queue.maxsize || "∞"}`;
     const errors = s.errors > 0 ? `  ${s.errors} errors` : "";
     return `  ${s.name.padEnd(nameWidth)} ${count} ${rate} ${busy}${queue}${errors}`;

@@ -7,6 +7,7 @@
  */
 import type { RunSnapshot, StageStats } from "../stats/snapshot";
 import { escapeHtml, type HtmlCell, type HtmlColumn, htmlTable } from "./html";
+import { mainThreadText } from "./stats-table";
 
 const STATUS_COLOR: Record<RunSnapshot["status"], string> = {
   running: "#1f77b4",
@@ -34,7 +35,6 @@ const modeAndWorkers = (s: StageStats) => (s.mode === "source" ? s.mode : `${s.m
 function row(s: StageStats): HtmlCell[] {
   const text = (t: string) => ({ html: escapeHtml(t) });
   const num = (t: string) => ({ html: escapeHtml(t), numeric: true });
-  const isSource = s.mode === "source";
   const fill = s.queue.maxsize === 0 ? 0 : s.queue.peak / s.queue.maxsize;
   return [
     text(s.name),
@@ -44,7 +44,7 @@ function row(s: StageStats): HtmlCell[] {
     num(count(s.filtered)),
     { html: escapeHtml(count(s.errors)), numeric: true, style: s.errors > 0 ? "color:#d62728;font-weight:600" : "" },
     num(count(Math.round(s.throughput))),
-    isSource ? text("") : barCell(s.utilization, "#4c78a8", `${Math.round(s.utilization * 100)}%`),
+    barCell(s.utilization, "#4c78a8", `${Math.round(s.utilization * 100)}%`),
     num(ms(s.latency.p50)),
     num(ms(s.latency.p90)),
     num(ms(s.latency.p99)),
@@ -68,7 +68,12 @@ const columns = (stages: StageStats[]): HtmlColumn[] => [
   { title: "filtered", numeric: true, widthCh: COUNT_CH, tooltip: "rejected by a filter or consumed by an each stage" },
   { title: "errors", numeric: true, widthCh: 6 },
   { title: "items/s", numeric: true, widthCh: 9 },
-  { title: "busy", numeric: true, widthCh: 4, tooltip: "utilization: busy time / (workers × wall time)" },
+  {
+    title: "busy",
+    numeric: true,
+    widthCh: 4,
+    tooltip: "utilization: busy time / (workers × wall time); the source: its own work (reading, parsing, casting) on the main thread",
+  },
   { title: "p50 ms", numeric: true, widthCh: MS_CH, tooltip: "latency per item, median" },
   { title: "p90 ms", numeric: true, widthCh: MS_CH, tooltip: "latency per item, 90th percentile" },
   { title: "p99 ms", numeric: true, widthCh: MS_CH, tooltip: "latency per item, 99th percentile" },
@@ -79,7 +84,7 @@ const columns = (stages: StageStats[]): HtmlColumn[] => [
 export function statsHtml(stats: RunSnapshot): string {
   const seconds = (stats.durationMs / 1000).toFixed(2);
   const color = STATUS_COLOR[stats.status];
-  const lines = [`<b>pipelab run</b>: <span style="color:${color};font-weight:600">${stats.status}</span> in ${seconds} s`];
+  const lines = [`<b>pipelab run</b>: <span style="color:${color};font-weight:600">${stats.status}</span> in ${seconds} s${mainThreadText(stats)}`];
   if (stats.bottleneck) lines.push(`bottleneck: <b>${escapeHtml(stats.bottleneck.stage)}</b> (${escapeHtml(stats.bottleneck.reason)})`);
   if (stats.error) lines.push(`<span style="color:#d62728">error: ${escapeHtml(stats.error.message)}</span>`);
   const failed = stats.failures.length + stats.failuresDropped;
@@ -95,5 +100,6 @@ export function statsHtml(stats: RunSnapshot): string {
         `<div><b>${escapeHtml(stage.name)}</b> ran on: ${stage.remoteWorkers.map((w) => escapeHtml(`${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`)).join(", ")}</div>`,
     )
     .join("");
-  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}</div>`;
+  const notes = (stats.notes ?? []).map((n) => `<div>note: <b>${escapeHtml(n.stage)}</b>: ${escapeHtml(n.note)}</div>`).join("");
+  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}${notes}</div>`;
 }

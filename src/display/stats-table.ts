@@ -39,7 +39,7 @@ export function formatStatsTable(stats: RunSnapshot): string {
       .join("  ")
       .trimEnd();
   const seconds = (stats.durationMs / 1000).toFixed(2);
-  const header = [`pipelab run: ${stats.status} in ${seconds} s`];
+  const header = [`pipelab run: ${stats.status} in ${seconds} s${mainThreadText(stats)}`];
   if (stats.bottleneck) header.push(`bottleneck: ${stats.bottleneck.stage} (${stats.bottleneck.reason})`);
   if (stats.error) header.push(`error: ${stats.error.message}`);
   const failed = stats.failures.length + stats.failuresDropped;
@@ -49,5 +49,11 @@ export function formatStatsTable(stats: RunSnapshot): string {
     .map(
       (stage) => `${stage.name} ran on: ${stage.remoteWorkers.map((w) => `${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`).join(", ")}`,
     );
-  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote].join("\n");
+  const notes = (stats.notes ?? []).map((n) => `note: ${n.stage}: ${n.note}`);
+  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote, ...notes].join("\n");
+}
+
+/** ", main thread 96% busy" for a status line: how busy the event loop was over the run (nothing before it starts). */
+export function mainThreadText(stats: Pick<RunSnapshot, "mainThread">): string {
+  return stats.mainThread ? `, main thread ${Math.round(stats.mainThread.utilization * 100)}% busy` : "";
 }

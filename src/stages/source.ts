@@ -11,6 +11,16 @@ export type SourceInput<T> = Iterable<T> | AsyncIterable<T> | (() => Iterable<T>
 /** @internal */
 export type SourceIterator = Iterator<unknown> | AsyncIterator<unknown>;
 
+/**
+ * @internal A source iterator that does part of its work outside next() (a file
+ * source whose parser runs in its stream's callbacks) adds up that time here, in
+ * ms, so the source's busy time counts it. The pump measures the time inside
+ * next() itself: leave that out, or it counts twice.
+ */
+export interface SelfTimedIterator {
+  readonly busyOutsideNextMs: number;
+}
+
 /** @internal */
 export class Source {
   private consumed = false;

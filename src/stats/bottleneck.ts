@@ -1,19 +1,36 @@
 /**
- * Which part of a run limits its throughput, in a sentence.
+ * Which part of a run limits its throughput, in a sentence with the fix.
  *
- * A stage that is busy most of the time with all its workers is the limit.
- * When no stage is busy, the run waits either on its consumer (the last stage
- * is blocked on a full buffer) or on its source (the first stage waits for input).
+ * The part busy the largest share of the time is the limit when that share is
+ * at least half: a stage (of its workers' time) or the source (its own work on
+ * the main thread: reading, parsing, casting). Otherwise the run waits on its
+ * consumer (the last stage is blocked on a full buffer), or on the main thread
+ * (its event loop busy nearly all the time: the source, sync stages, async
+ * stages' functions, moving items to and from threads and the consumer all run
+ * there; the source or a sync stage holding a third of it is named, else the
+ * main thread itself), or on its source (the first stage waits for input).
  */
-import type { Bottleneck, StageStats } from "./snapshot";
+import type { Bottleneck, MainThreadStats, StageStats } from "./snapshot";
+
+/** A part busy this share of the time is saturated: it limits the run. */
+const SATURATED = 0.5;
+/** A main thread busy this share of the time has no room left for anything. */
+const MAIN_THREAD_FULL = 0.9;
+/** The share of the main thread's busy time a part must hold to be named as the one holding it. */
+const HOLDS_MAIN_THREAD = 1 / 3;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
-export function findBottleneck(stages: readonly StageStats[], wallMs: number): Bottleneck | undefined {
+export function findBottleneck(stages: readonly StageStats[], wallMs: number, mainThread?: MainThreadStats): Bottleneck | undefined {
   const working = stages.filter((s) => s.mode !== "source" && s.mode !== "ordered" && s.mode !== "take");
   if (working.length === 0 || wallMs <= 0) return undefined;
+  const source = stages.find((s) => s.mode === "source");
   const busiest = working.reduce((a, b) => (b.utilization > a.utilization ? b : a));
-  if (busiest.utilization >= 0.5) {
+  const load = mainThread?.utilization ?? 0;
+
+  // The source's busy time is all main-thread time, so it competes with the stages on the same scale.
+  if (source && source.utilization >= SATURATED && source.utilization > busiest.utilization) return sourceBottleneck(source, working, load);
+  if (busiest.utilization >= SATURATED) {
     const rate = Math.round(busiest.throughput).toLocaleString("en-US");
     return {
       stage: busiest.name,
@@ -21,15 +38,54 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number): B
     };
   }
   const last = stages[stages.length - 1]!;
-  if (last.blockedMs / wallMs >= 0.5) {
+  if (last.blockedMs / wallMs >= SATURATED) {
     return { stage: "consumer", reason: `the last stage waited ${pct(last.blockedMs / wallMs)} of the time for the consumer to take its results` };
   }
+  if (mainThread && load >= MAIN_THREAD_FULL) {
+    // Measured main-thread time: the source's and sync stages' (async stages' busy time includes their waits).
+    const onMain = [...(source ? [source] : []), ...working.filter((s) => s.mode === "sync")];
+    const holder = onMain.reduce<StageStats | undefined>((a, b) => (a === undefined || b.busyMs > a.busyMs ? b : a), undefined);
+    if (holder && holder.busyMs >= HOLDS_MAIN_THREAD * mainThread.busyMs) {
+      if (holder === source) return sourceBottleneck(source, working, load);
+      return {
+        stage: holder.name,
+        reason: `a sync stage busy ${pct(holder.utilization)} of the time on the main thread, which was ${pct(load)} busy; worker mode would run it in threads`,
+      };
+    }
+    const inProcess = working.filter((s) => s.mode === "async" || s.mode === "sync");
+    const measured = [...(source ? [source] : []), ...inProcess]
+      .map((s) => `${s.name} ${pct(s.busyMs / wallMs)}${s.mode === "async" ? " with its waits" : ""}`)
+      .join(", ");
+    const fix = working.some((s) => s.mode === "worker")
+      ? "send fewer or smaller items across to the threads (filter or shrink them there), and move other CPU-heavy work to worker mode"
+      : "move CPU-heavy work to worker mode";
+    return {
+      stage: "main thread",
+      reason:
+        `the main thread was ${pct(load)} busy with no stage saturated (${measured}); the rest is moving items between stages and to and from ` +
+        `worker threads, a stream source's callbacks, and the consumer: ${fix}`,
+    };
+  }
   const first = working[0]!;
-  if (first.waitingMs / wallMs >= 0.5) {
-    return { stage: "source", reason: `the first stage waited ${pct(first.waitingMs / wallMs)} of the time for input` };
+  if (first.waitingMs / wallMs >= SATURATED) {
+    const own = source && source.busyMs > 0 ? `; the source was busy ${pct(source.utilization)} of the time, waiting for its data the rest` : "";
+    return { stage: "source", reason: `the first stage waited ${pct(first.waitingMs / wallMs)} of the time for input${own}` };
   }
   return {
     stage: busiest.name,
     reason: `the busiest stage, at ${pct(busiest.utilization)} of its workers' time; no stage is saturated`,
+  };
+}
+
+/** The source limits the run: its share of the time, and how to take work off the main thread. */
+function sourceBottleneck(source: StageStats, working: readonly StageStats[], load: number): Bottleneck {
+  const thread = load > 0 ? `, and the main thread was ${pct(load)} busy` : "";
+  const fix =
+    working[0]!.mode === "worker"
+      ? "yield raw lines or records and parse and cast them in a worker-mode stage, or make the source cheaper"
+      : "put the next stages in worker mode to parse in the threads, or make the source cheaper";
+  return {
+    stage: "source",
+    reason: `reading, parsing and casting items kept the source busy ${pct(source.utilization)} of the time on the main thread${thread}; ${fix}`,
   };
 }

@@ -46,11 +46,17 @@ export interface StageStats {
    * errors + inFlight (map, filter, each), itemsIn = expanded + errors + inFlight (flatMap).
    */
   inFlight: number;
-  /** Time the stage function ran, summed over workers (ms). Worker mode: measured inside the threads. */
+  /**
+   * Time the stage function ran, summed over workers (ms). Worker mode: measured inside the threads.
+   * The source: time in its synchronous work on the main thread (next() and handing items on).
+   */
   busyMs: number;
   /** Worker mode: from sending a batch to its results arriving, summed over batches (ms); minus busyMs, the cost of moving data. */
   roundTripMs: number;
-  /** busyMs / (workers x wall time), 0..1. */
+  /**
+   * busyMs / (workers x wall time), 0..1. The source: its busy time (reading, parsing and casting
+   * items on the main thread, not waiting for the disk or for buffer space) over the wall time.
+   */
   utilization: number;
   /** Items out per second of wall time. */
   throughput: number;
@@ -93,10 +99,26 @@ export interface TimelineSample {
   atMs: number;
   itemsOut: number[];
   queue: number[];
+  /** How busy the main thread was since the sample before, 0..1. */
+  mainThread?: number;
+}
+
+/** How busy the main thread's event loop was over the run (everything on it counts, other work in the process included). */
+export interface MainThreadStats {
+  /** Busy share of the time, 0..1 (performance.eventLoopUtilization). */
+  utilization: number;
+  /** Busy time (ms). */
+  busyMs: number;
+}
+
+/** A remark on a stage that is worth knowing but is not an error (e.g. more threads than items or cores). */
+export interface StageNote {
+  stage: string;
+  note: string;
 }
 
 export interface Bottleneck {
-  /** The stage that limits throughput, or "consumer" / "source". */
+  /** The stage that limits throughput, or "source" / "consumer" / "main thread". */
   stage: string;
   reason: string;
 }
@@ -122,6 +144,10 @@ export interface RunSnapshot<Failed = unknown> {
   readonly error: Error | undefined;
   readonly stages: StageStats[];
   readonly bottleneck: Bottleneck | undefined;
+  /** How busy the main thread was over the run; undefined before it starts. */
+  readonly mainThread: MainThreadStats | undefined;
+  /** Remarks on stages that are not errors, such as a worker stage with more threads than items or cores. */
+  readonly notes: StageNote[];
   /** Samples from the run's start, every 5 ms at first and coarser as the run grows (at most 300). */
   readonly timeline: TimelineSample[];
   /** Items that failed in stages with onError "collect", stage by stage (each stage keeps up to its maxFailures). */

@@ -6,8 +6,10 @@
  * when it holds MAX_SAMPLES it drops every other sample and samples half as
  * often, so a run of any length keeps between MAX_SAMPLES/2 and MAX_SAMPLES
  * evenly spaced samples, and the timer fires ever more rarely (after 1.5 s
- * every 10 ms, after a minute every ~320 ms). A sample reads a few counters.
+ * every 10 ms, after a minute every ~320 ms). A sample reads a few counters,
+ * and the main thread's event-loop utilization since the sample before.
  */
+import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import type { TimelineSample } from "./snapshot";
 
 const FIRST_INTERVAL_MS = 5;
@@ -15,6 +17,8 @@ const MAX_SAMPLES = 300;
 
 export class Timeline {
   readonly samples: TimelineSample[] = [];
+  /** The event loop's readings at each sample (cumulative), so thinning keeps each share exact. */
+  private readonly loads: EventLoopUtilization[] = [];
   private interval: number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -51,12 +55,24 @@ export class Timeline {
   }
 
   private sample(): void {
-    this.samples.push({ atMs: performance.now() - this.startedAt, ...this.read() });
+    const load = performance.eventLoopUtilization();
+    const sample: TimelineSample = { atMs: performance.now() - this.startedAt, ...this.read() };
+    const before = this.loads[this.loads.length - 1];
+    if (before) sample.mainThread = performance.eventLoopUtilization(load, before).utilization;
+    this.samples.push(sample);
+    this.loads.push(load);
     if (this.samples.length >= this.maxSamples) {
       // Keep the first sample (the start) and every other one after it.
       let kept = 0;
-      for (let i = 0; i < this.samples.length; i += 2) this.samples[kept++] = this.samples[i]!;
+      for (let i = 0; i < this.samples.length; i += 2) {
+        const sample = this.samples[i]!;
+        // Its share now covers the time since the sample kept before it (a new object: snapshots taken earlier keep theirs).
+        this.samples[kept] =
+          kept === 0 ? sample : { ...sample, mainThread: performance.eventLoopUtilization(this.loads[i]!, this.loads[kept - 1]!).utilization };
+        this.loads[kept++] = this.loads[i]!;
+      }
       this.samples.length = kept;
+      this.loads.length = kept;
       this.interval *= 2;
     }
   }
