@@ -62,3 +62,38 @@ export function uniqueNames(steps: readonly Step[]): string[] {
     return count === 1 ? base : `${base} #${count}`;
   });
 }
+
+/**
+ * Whether `next` can run fused after the stages of `group` inside the same threads
+ * (executors/fused-chain.ts): both in worker mode with the same threads, order and failure
+ * handling, and nothing that needs the main thread between them. Retries, timeouts and
+ * onError "collect" are per item at one stage, so a stage with any of them ends a group.
+ */
+export function fusesAfter(group: readonly StageStep[], next: Step): next is StageStep {
+  const first = group[0];
+  if (!first || !fusable(first) || !fusable(next)) return false;
+  const a = first.options;
+  const b = next.options;
+  return a.workers === b.workers && a.ordered === b.ordered && a.onError === b.onError && a.transfer === b.transfer;
+}
+
+/** A worker stage that can run fused with others: nothing in its options is per item at this one stage. */
+export function fusable(step: Step): step is StageStep {
+  if (step.type !== "stage" || !step.wire) return false;
+  const o = step.options;
+  return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined;
+}
+
+/**
+ * The steps cut into runs of fused stages: each entry is one step on its own, or two or more
+ * consecutive worker stages that run fused (see fusesAfter).
+ */
+export function fusedGroups(steps: readonly Step[]): Step[][] {
+  const groups: Step[][] = [];
+  for (const step of steps) {
+    const last = groups[groups.length - 1];
+    if (last && last.every((s) => s.type === "stage") && fusesAfter(last as StageStep[], step)) last.push(step);
+    else groups.push([step]);
+  }
+  return groups;
+}

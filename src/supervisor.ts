@@ -5,33 +5,21 @@
  * before the consumer hears how the run ended.
  */
 import { BoundedBuffer, EMPTY } from "./buffer";
-import { Doorbell } from "./doorbell";
 import { type LiveProgress, startProgress } from "./display/progress";
 import { type Envelope, Kind } from "./envelope";
 import { AbortError } from "./errors";
-import type { Executor } from "./executors/executor";
-import { InProcessExecutor } from "./executors/in-process";
-import { type SourceGate, SourcePump } from "./stages/source-pump";
 import { cancelOnInterrupt } from "./kernel/interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
 import type { RunControl } from "./run-control";
 import type { RunOptions } from "./run-options";
-import { ReorderStage } from "./stages/reorder";
-import { StageRunner } from "./stages/stage-runner";
-import { TakeStage } from "./stages/take";
+import { type Part, RunParts } from "./run-parts";
 import { findBottleneck } from "./stats/bottleneck";
 import { MainThreadLoad } from "./stats/main-thread";
 import { stageNotes } from "./stats/notes";
-import type { RunSnapshot, RunStatus, StageStats } from "./stats/snapshot";
-import { newCounters, type StageCounters, stageStats } from "./stats/stage-counters";
+import type { RunSnapshot, RunStatus } from "./stats/snapshot";
+import { stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
-import { orderWindow, type Plan, type StageStep, uniqueNames } from "./steps";
-
-interface Part {
-  stats: Pick<StageStats, "name" | "mode" | "workers">;
-  counters: StageCounters;
-  run(): Promise<void>;
-}
+import type { Plan } from "./steps";
 
 /**
  * One run of a pipeline, consumed as an async iterator. Starts on the first
@@ -202,71 +190,11 @@ export class Run<T> implements AsyncIterableIterator<T> {
   }
 
   private build(): void {
-    const { source, steps } = this.plan;
-    const names = uniqueNames(steps);
+    const { steps } = this.plan;
     this.buffers.push(new BoundedBuffer(DEFAULT_MAXSIZE));
     for (const step of steps) this.buffers.push(new BoundedBuffer(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE));
     const controls = Array.from({ length: steps.length + 1 }, (_, position) => this.control(position));
-    const counters = controls.map(() => newCounters());
-    // An ordered() step needs place markers from every stage before it.
-    const keepPlaces = steps.map((_, i) => steps.slice(i + 1).some((s) => s.type === "ordered"));
-
-    // ordered() stages first: the stages upstream of one watch its progress.
-    const reorders = new Map<number, ReorderStage>();
-    steps.forEach((step, i) => {
-      if (step.type === "ordered") {
-        reorders.set(i, new ReorderStage(this.buffers[i]!, this.buffers[i + 1]!, controls[i + 1]!, counters[i + 1]!, keepPlaces[i]!));
-      }
-    });
-    const nextReorder = (i: number) => [...reorders.keys()].find((at) => at > i);
-
-    const lastReorder = [...reorders.keys()].pop();
-    let gate: SourceGate | undefined;
-    if (lastReorder !== undefined) {
-      const reorder = reorders.get(lastReorder)!;
-      const window = orderWindow(steps.slice(0, lastReorder + 1));
-      const bell = new Doorbell();
-      reorder.onProgress(() => bell.ring());
-      gate = { limit: () => reorder.released + window, bell };
-    }
-    const sourcePump = new SourcePump(source, this.buffers[0]!, controls[0]!, counters[0]!, gate);
-    this.parts.push({ stats: { name: "source", mode: "source", workers: 1 }, counters: counters[0]!, run: () => sourcePump.run() });
-
-    steps.forEach((step, i) => {
-      const input = this.buffers[i]!;
-      const output = this.buffers[i + 1]!;
-      const control = controls[i + 1]!;
-      const name = names[i]!;
-      let runner: { run(): Promise<void> };
-      if (step.type === "ordered") {
-        runner = reorders.get(i)!;
-      } else if (step.type === "take") {
-        runner = new TakeStage(step.count, input, output, control, counters[i + 1]!, keepPlaces[i]!);
-      } else {
-        const at = step.operation === "flatMap" ? nextReorder(i) : undefined;
-        const order = at === undefined ? undefined : { progress: reorders.get(at)!, limit: orderWindow(steps.slice(0, at + 1)) };
-        const definition = { name, operation: step.operation, options: step.options, keepPlaces: keepPlaces[i]!, order };
-        runner = new StageRunner(definition, input, output, this.executorFor(step, name, control, counters[i + 1]!), control, counters[i + 1]!);
-      }
-      const mode = step.type === "stage" ? step.options.mode : step.type;
-      const workers = step.type === "stage" ? step.options.workers : 1;
-      this.parts.push({ stats: { name, mode, workers }, counters: counters[i + 1]!, run: () => runner.run() });
-    });
-  }
-
-  private executorFor(step: StageStep, name: string, control: RunControl, counters: StageCounters): Executor {
-    const { mode } = step.options;
-    // Loaded on first use: BullMQ and ioredis (cluster) and piscina (worker) would otherwise
-    // make up most of what `require("pipelab")` costs, and most pipelines need neither.
-    if (mode === "cluster") {
-      const { ClusterExecutor } = require("./cluster/cluster-executor") as typeof import("./cluster/cluster-executor");
-      return new ClusterExecutor({ ...step.wire!, stage: name }, step.options, counters);
-    }
-    if (mode === "worker") {
-      const { WorkerExecutor } = require("./executors/worker") as typeof import("./executors/worker");
-      return new WorkerExecutor({ ...step.wire!, stage: name }, step.options, counters);
-    }
-    return new InProcessExecutor(step.fn, step.options, control.signal);
+    this.parts.push(...new RunParts(this.plan, this.buffers, controls).parts);
   }
 
   /** The handle a part gets: its own stop signal, and the way to report. */

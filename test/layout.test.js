@@ -21,6 +21,7 @@ const FLOORS = [
   ["cluster/"],
   ["stages/"],
   ["steps.ts"],
+  ["run-parts.ts"],
   ["display/"],
   ["kernel/"],
   ["supervisor.ts"],

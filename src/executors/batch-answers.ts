@@ -2,9 +2,12 @@
  * Hands a batch's answers (from a worker thread or a cluster worker) to the
  * stage: each item's result or error, skipping items the stage gave up on.
  */
-import type { ExecutorTask, ResultSink } from "./executor";
+import { type ExecutorTask, FILTERED, FusedStageFailure, type ResultSink } from "./executor";
 import { errorFromWire, type WireError } from "./wire";
 
+/**
+ * @param dropped fused stages: positions of items filtered out on the way
+ */
 export function deliverAnswers(
   tasks: ExecutorTask[],
   values: unknown[],
@@ -12,7 +15,12 @@ export function deliverAnswers(
   carryOn: boolean,
   abandoned: Set<ExecutorTask>,
   sink: ResultSink,
+  dropped?: number[],
 ): void {
+  if (dropped) {
+    values = values.slice();
+    for (const at of dropped) values[at] = FILTERED;
+  }
   if (!errors && abandoned.size === 0) {
     for (let i = 0; i < tasks.length; i++) sink.complete(tasks[i]!, values[i]);
     return;
@@ -24,7 +32,7 @@ export function deliverAnswers(
     const task = tasks[i]!;
     if (abandoned.delete(task)) continue;
     const error = failed.get(i);
-    if (error) sink.fail(task, errorFromWire(error));
+    if (error) sink.fail(task, error.stage === undefined ? errorFromWire(error) : new FusedStageFailure(error.stage, errorFromWire(error)));
     else sink.complete(task, values[i]);
   }
 }

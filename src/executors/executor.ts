@@ -21,6 +21,9 @@ export interface ResultSink {
 /** Returned by `call` when the result will arrive through the ResultSink. */
 export const DEFERRED: unique symbol = Symbol("pipelab.deferred");
 
+/** A result that says the item was filtered out on its way through fused stages: it goes no further. */
+export const FILTERED: unique symbol = Symbol("pipelab.filtered");
+
 export interface Executor {
   /** Records busy time and latency into the stage's counters itself (worker threads time their own work). */
   readonly timesItems: boolean;
@@ -52,6 +55,17 @@ export interface Executor {
   stop(abandon: boolean): Promise<void>;
   /** An explanation a person can act on, for an error from this executor (worker mode: captured variables). */
   explain?(error: unknown): string | undefined;
+}
+
+/** An item failed inside fused stages (fused-chain.ts): `stage` names the one it failed in. */
+export class FusedStageFailure extends Error {
+  constructor(
+    readonly stage: string,
+    readonly error: Error,
+  ) {
+    super(error.message, { cause: error });
+    this.name = "FusedStageFailure";
+  }
 }
 
 /** Thrown by executors for a failure in a hook, so the runner can say which hook and worker. */

@@ -24,6 +24,8 @@ export interface StageWire {
   continueOnError: boolean;
   /** Cluster mode: batches each worker process runs at once (the stage's `workers`). */
   concurrency?: number;
+  /** Fused stages (fused-chain.ts): each item goes through these in turn; `fn` is the first's. */
+  links?: StageWire[];
 }
 
 export interface ServeTask {
@@ -44,9 +46,20 @@ export type FromWorker =
   /** The thread is ready, or failed while loading the functions or in onStart. */
   | { type: "ready"; error?: WireError; phase?: "load" | "onStart" }
   /** The answers to one batch: a value per item, and [position, error] for items that failed. */
-  | { type: "results"; values: unknown[]; errors: Array<[number, WireError]> | undefined; busyMs: number }
+  | {
+      type: "results";
+      values: unknown[];
+      errors: Array<[number, WireError]> | undefined;
+      busyMs: number;
+      /** Fused stages: items filtered out on the way, and what each stage did (fused-chain.ts). */
+      dropped?: number[];
+      tallies?: Tally[];
+    }
   /** A batch arrived but could not be read (a "messageerror"): it fails instead of vanishing. */
   | { type: "lost"; error: WireError };
+
+/** What one fused stage did over a batch: [itemsIn, itemsOut, filtered, expanded, errors, busyMs]. */
+export type Tally = [number, number, number, number, number, number];
 
 /** What a serve task resolves to: whether the thread started (so onDone ran), and onDone's error. */
 export interface ServeResult {
@@ -62,6 +75,8 @@ export interface WireError {
   code?: unknown;
   /** A PipelabFault (its code is one of pipelab's), not an error of the user's function. */
   fault?: boolean;
+  /** Fused stages: the stage the item failed in. */
+  stage?: string;
 }
 
 export function errorToWire(error: unknown): WireError {

@@ -8,6 +8,7 @@
  */
 import type { MessagePort } from "node:worker_threads";
 import { ErrorCode, PipelabFault } from "../errors";
+import { finishChain, runChainBatch, type StartedChain, startChain } from "./fused-chain";
 import { runBatch, StageStartError, startStage, type WorkerFn } from "./stage-worker";
 import {
   canClone,
@@ -32,6 +33,8 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
   const batches: Array<unknown[] | Error> = [];
   let fn: WorkerFn | undefined;
   let onDone: WorkerFn | undefined;
+  /** Fused stages: the chain replaces fn and onDone. */
+  let chain: StartedChain | undefined;
   let started = false;
   let draining: Promise<void> | undefined;
 
@@ -45,7 +48,7 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
         send({ type: "lost", error: errorToWire(batch) });
         halted = true;
       } else {
-        halted = await answer(port, stage, batch, fn!, ctx, controller.signal);
+        halted = chain ? await answerChain(port, stage, batch, chain, controller.signal) : await answer(port, stage, batch, fn!, ctx, controller.signal);
       }
     }
     draining = undefined;
@@ -56,7 +59,8 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
 
   const startup = (async () => {
     try {
-      ({ fn, onDone } = await startStage(stage, ctx));
+      if (stage.links) chain = await startChain(stage.links, ctx);
+      else ({ fn, onDone } = await startStage(stage, ctx));
       started = true;
       send({ type: "ready" });
       startDraining();
@@ -86,9 +90,10 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
           await startup;
           await draining;
           let error: WireError | undefined;
-          if (started && onDone) {
+          if (started && (onDone || chain)) {
             try {
-              await onDone(ctx, ctx);
+              if (chain) await finishChain(chain);
+              else await onDone!(ctx, ctx);
             } catch (e) {
               error = errorToWire(e);
             }
@@ -146,6 +151,21 @@ async function answer(
     return false;
   }
   return failed;
+}
+
+/** Runs one batch through fused stages and posts what came out, with what each stage did. */
+async function answerChain(port: MessagePort, stage: StageWire, values: unknown[], chain: StartedChain, signal: AbortSignal): Promise<boolean> {
+  const { results, dropped, errors, tallies, busyMs, aborted } = await runChainBatch(chain, values, { signal, check: checkResult });
+  if (aborted) return false;
+  const message: FromWorker = { type: "results", values: results, errors, busyMs, dropped, tallies };
+  if (stage.transfer) {
+    const transfer = new Set<Transferable>();
+    collectTransferables(results, transfer);
+    port.postMessage(message, [...transfer]);
+  } else {
+    port.postMessage(message);
+  }
+  return errors !== undefined && !stage.continueOnError;
 }
 
 /** A result must be plain data to cross back to the main thread: say which part is not, before cloning fails. */

@@ -21,7 +21,7 @@ import { Piscina } from "piscina";
 import { ErrorCode, PipelabFault } from "../errors";
 import type { ResolvedStageOptions } from "../options";
 import type { StageCounters } from "../stats/stage-counters";
-import { DEFERRED, type Executor, type ExecutorTask, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
+import { DEFERRED, type Executor, type ExecutorTask, FusedStageFailure, HookError, type ResultSink, STOP_GRACE_MS, withDeadline } from "./executor";
 import { deliverAnswers } from "./batch-answers";
 import { ThreadChannel } from "./thread-channel";
 import {
@@ -33,6 +33,7 @@ import {
   type ServeResult,
   type ServeTask,
   type StageWire,
+  type Tally,
   type Transferable,
 } from "./wire";
 
@@ -67,10 +68,15 @@ export class WorkerExecutor implements Executor {
   /** Batches in flight per thread: 1 with a timeout, else 2 or more (see learn()). */
   private batchesPerThread: number;
   private readonly minBatchesPerThread: number;
+  /**
+   * @param linkCounters fused stages (wire.links): each stage's own counters, fed from what the
+   * threads report it did; `counters` then holds the fused run's as a whole
+   */
   constructor(
     private readonly wire: StageWire,
     private readonly options: ResolvedStageOptions,
     private readonly counters: StageCounters,
+    private readonly linkCounters: StageCounters[] = [],
   ) {
     const { budget, workers, timeout } = options;
     // A timeout is per item, so an item must start as soon as it is sent: no batching, no queue.
@@ -144,7 +150,23 @@ export class WorkerExecutor implements Executor {
     this.counters.busyMs += message.busyMs;
     this.counters.latency.record(Math.max(1, Math.round(perItemMs * 1e6)));
     this.counters.roundTripMs += performance.now() - sent.sentAt;
-    deliverAnswers(batch, message.values, message.errors, this.carryOn, this.abandoned, this.sink);
+    if (message.tallies) this.countLinks(message.tallies);
+    deliverAnswers(batch, message.values, message.errors, this.carryOn, this.abandoned, this.sink, message.dropped);
+  }
+
+  /** What each fused stage did in a batch, into its own row of the statistics. */
+  private countLinks(tallies: Tally[]): void {
+    tallies.forEach(([itemsIn, itemsOut, filtered, expanded, errors, busyMs], i) => {
+      const counters = this.linkCounters[i];
+      if (!counters) return;
+      counters.itemsIn += itemsIn;
+      counters.itemsOut += itemsOut;
+      counters.filtered += filtered;
+      counters.expanded += expanded;
+      counters.errors += errors;
+      counters.busyMs += busyMs;
+      if (itemsIn > 0) counters.latency.record(Math.max(1, Math.round((busyMs / itemsIn) * 1e6)));
+    });
   }
 
   /** Sizes batches from the function's measured time per item. */
@@ -314,7 +336,8 @@ export class WorkerExecutor implements Executor {
   }
 
   /** A ReferenceError in a worker almost always means a captured outer variable. */
-  explain(error: unknown): string | undefined {
+  explain(failure: unknown): string | undefined {
+    const error = failure instanceof FusedStageFailure ? failure.error : failure;
     const match = error instanceof Error && error.name === "ReferenceError" && /^(\S+) is not defined/.exec(error.message);
     if (!match) return undefined;
     // In a notebook cell, an earlier cell's name compiles to `exports.name`: name the variables, not `exports`.
@@ -348,7 +371,8 @@ export class WorkerExecutor implements Executor {
 
 /** The names a stage's functions read from tslab's `exports` (an earlier cell's variables), in order of first use. */
 function earlierCellNames(wire: StageWire): string[] {
-  const sources = [wire.fn, wire.onStart, wire.onDone].flatMap((f) => (f?.kind === "source" ? [f.source] : []));
+  const stages = wire.links ?? [wire];
+  const sources = stages.flatMap((s) => [s.fn, s.onStart, s.onDone]).flatMap((f) => (f?.kind === "source" ? [f.source] : []));
   const names = sources.flatMap((source) => [...source.matchAll(/\bexports\.([A-Za-z_$][\w$]*)/g)].map((m) => m[1]!));
   return [...new Set(names)];
 }

@@ -5,10 +5,14 @@
  * stays "007".
  */
 import { createReadStream, type ReadStream } from "node:fs";
-import { from, type Pipeline } from "../pipeline";
+import { stat } from "node:fs/promises";
+import { Pipeline } from "../pipeline";
 import { checkPath } from "../sinks/export-options";
+import { Source, type ThreadReadable } from "../stages/source";
+import type { CsvRangeItem } from "./csv-range-reader";
+import { csvRanges } from "./csv-ranges";
 import { CsvError, CsvRowParser, type OnCsvRow } from "./csv-scanner";
-import { csvSettings, type CsvSourceOptions } from "./csv-settings";
+import { csvSettings, type CsvSettings, type CsvSourceOptions, unknownCastColumn } from "./csv-settings";
 import { StreamRecords } from "./stream-records";
 
 export type { CsvCast, CsvSourceOptions } from "./csv-settings";
@@ -80,8 +84,32 @@ export function fromCSV<T extends object = Record<string, unknown>>(path: string
 export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unknown> {
   checkPath(WHO, path);
   const settings = csvSettings(WHO, options);
-  return from(() => {
+  const open = () => {
     const file = createReadStream(path, { encoding: settings.encoding });
     return new CsvRecords(path, file, new CsvRowParser(settings));
-  });
+  };
+  return new Pipeline({ source: new Source(open, false, inThreads(path, settings)), steps: [] });
+}
+
+/** Bytes per range when worker threads read the file: small enough to spread evenly and to hold a range's rows. */
+const RANGE_BYTES = 1 << 20;
+/** csvRanges finds record boundaries byte by byte: quotes and line breaks must be single bytes. */
+const SINGLE_BYTE = ["utf8", "utf-8", "latin1", "binary", "ascii"];
+
+/** How worker threads read the file themselves, range by range (csv-range-reader.ts). */
+function inThreads(path: string, settings: CsvSettings): ThreadReadable | undefined {
+  if (!SINGLE_BYTE.includes(settings.encoding)) return undefined;
+  const { header, columns, delimiter, cast, encoding } = settings;
+  return {
+    reader: { module: require.resolve("./csv-range-reader"), export: "readCsvRange", context: { csvFile: { path, delimiter, cast, encoding } } },
+    async ranges(workers: number): Promise<CsvRangeItem[]> {
+      const size = (await stat(path).catch((error: Error) => Promise.reject(new Error(`${WHO}: cannot read "${path}": ${error.message}`, { cause: error }))))
+        .size;
+      const layout = await csvRanges(path, Math.max(workers * 2, Math.ceil(size / RANGE_BYTES)), { header, delimiter, encoding });
+      const names = columns ?? layout.header;
+      const problem = names && unknownCastColumn(cast, names);
+      if (problem) throw new Error(`${WHO}: "${path}" line 1: ${problem}`);
+      return layout.ranges.map((range) => ({ ...range, columns: names, fields: layout.fields, newline: layout.newline }));
+    },
+  };
 }

@@ -6,7 +6,7 @@
  */
 import { formatKey, type ItemKey } from "../envelope";
 import { AbortError, ErrorCode, messageOf, StageError } from "../errors";
-import { HookError } from "../executors/executor";
+import { FusedStageFailure, HookError } from "../executors/executor";
 import { MAX_TIMER_MS, type ResolvedStageOptions } from "../options";
 
 export type FailureAction = { kind: "retry"; delayMs: number } | { kind: "raise" } | { kind: "drop"; keep: boolean };
@@ -35,6 +35,8 @@ export function decideFailure(
  */
 export function stageError(stage: string, error: unknown, key?: ItemKey, hint?: string): Error {
   if (error instanceof StageError) return error;
+  // Fused stages run as one: the failure names the stage, as the person wrote it, that the item failed in.
+  if (error instanceof FusedStageFailure) return stageError(error.stage, error.error, key, hint);
   if (error instanceof HookError) {
     return new StageError(`Stage "${stage}": ${error.message}`, { stage, cause: error.cause, code: ErrorCode.HookFailed });
   }

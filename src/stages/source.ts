@@ -21,6 +21,17 @@ export interface SelfTimedIterator {
   readonly busyOutsideNextMs: number;
 }
 
+/**
+ * @internal A file that worker threads can read themselves, range by range: when worker stages
+ * follow it, each thread parses its own byte ranges and runs the stages there (run-parts.ts).
+ */
+export interface ThreadReadable {
+  /** This run's ranges of the file, each an item for `reader`: about enough for `workers` threads to share. */
+  ranges(workers: number): Promise<unknown[]>;
+  /** The module function a thread reads one range with, `(range, ctx) => rows`, and the context it gets. */
+  reader: { module: string; export: string; context: Record<string, unknown> };
+}
+
 /** @internal */
 export class Source {
   private consumed = false;
@@ -31,10 +42,12 @@ export class Source {
    * @param awaitReturn the iterator's return() is safe to await even while a
    *   next() is pending (pipelab's own merged runs), so a stopping run waits for
    *   the source's cleanup instead of leaving it behind.
+   * @param readInThreads set by file sources that worker threads can read themselves
    */
   constructor(
     private readonly input: unknown,
     readonly awaitReturn = false,
+    readonly readInThreads?: ThreadReadable,
   ) {
     if (typeof input === "function") {
       this.oneShot = false;

@@ -20,7 +20,7 @@ import { EMPTY } from "../buffer";
 import { Doorbell } from "../doorbell";
 import { childKey, type Envelope, formatKey, type ItemKey, Kind, markerEnvelope } from "../envelope";
 import { TimeoutError } from "../errors";
-import { DEFERRED, type Executor, type ResultSink } from "../executors/executor";
+import { DEFERRED, type Executor, FILTERED, type ResultSink } from "../executors/executor";
 import { FairShare } from "../fair-share";
 import { isThenable } from "../thenable";
 import type { Operation, ResolvedStageOptions } from "../options";
@@ -246,6 +246,12 @@ export class StageRunner {
     if (startedAt > 0) this.clock.record(performance.now() - startedAt, task.weight, SLOW_ASYNC_MS);
     const { envelope } = task;
     const { queue } = this;
+    if (result === FILTERED) {
+      // Fused stages filtered it out inside the thread.
+      this.drop(task);
+      this.finish(task);
+      return;
+    }
     switch (this.stage.operation) {
       case "map":
         envelope.value = result;

@@ -1,0 +1,154 @@
+/**
+ * Consecutive worker-mode stages fused into one chain, run inside a thread:
+ * an item crosses to the thread once, goes through every stage there, and
+ * only what survives comes back. Each stage keeps its own function, context,
+ * onStart/onDone, `ctx` and name; the thread counts, per stage, what went in,
+ * came out, was filtered, expanded or failed, and how long the stage's
+ * function took, so the statistics still show one row per stage as written.
+ *
+ * This file is the thread's side; the supervisor decides what fuses
+ * (see `fusable`), and the worker executor hands the counts to each stage.
+ */
+import { isThenable } from "../thenable";
+import { shape } from "./operation-shape";
+import { startStage, type StartedStage, type WorkerFn } from "./stage-worker";
+import { errorToWire, type StageWire, type Tally, type WireError } from "./wire";
+
+export interface ChainOutcome {
+  /**
+   * One per item run, in order: with a flatMap in the chain, the array of what came out; otherwise
+   * the value that came out, or undefined for an item filtered out on the way (listed in `dropped`).
+   */
+  results: unknown[];
+  /** Positions of items filtered out on the way (a chain without flatMap). */
+  dropped: number[] | undefined;
+  /** [position, error] for failed items; the error names the stage it failed in (`stage`). */
+  errors: Array<[number, WireError & { stage: string }]> | undefined;
+  tallies: Tally[];
+  busyMs: number;
+  aborted: boolean;
+}
+
+export interface StartedChain {
+  links: StageWire[];
+  started: StartedStage[];
+  contexts: Record<string, unknown>[];
+}
+
+/** Starts every stage of the chain in this thread, each with its own ctx (its context, onStart's values). */
+export async function startChain(links: StageWire[], base: Record<string, unknown>): Promise<StartedChain> {
+  const contexts = links.map(() => ({ ...base }));
+  const started: StartedStage[] = [];
+  for (let i = 0; i < links.length; i++) started.push(await startStage(links[i]!, contexts[i]!));
+  return { links, started, contexts };
+}
+
+/** Runs onDone of every stage that started, the last stage first; the first error is rethrown after all ran. */
+export async function finishChain(chain: StartedChain): Promise<void> {
+  let first: unknown;
+  for (let i = chain.started.length - 1; i >= 0; i--) {
+    try {
+      const onDone = chain.started[i]!.onDone;
+      if (onDone) await onDone(chain.contexts[i]!, chain.contexts[i]!);
+    } catch (error) {
+      first ??= error;
+    }
+  }
+  if (first !== undefined) throw first;
+}
+
+/**
+ * Runs one batch through the chain, one item at a time. A failure stops the batch, unless the
+ * stages carry on past failures (they share onError when fused).
+ */
+export async function runChainBatch(
+  chain: StartedChain,
+  values: unknown[],
+  { signal, check }: { signal?: AbortSignal; check?: (result: unknown) => void } = {},
+): Promise<ChainOutcome> {
+  const { links } = chain;
+  const expands = links.some((link) => link.operation === "flatMap");
+  const carryOn = links[0]!.continueOnError;
+  const tallies = links.map((): Tally => [0, 0, 0, 0, 0, 0]);
+  const results: unknown[] = [];
+  let dropped: number[] | undefined;
+  let errors: ChainOutcome["errors"];
+  const started = performance.now();
+  for (let i = 0; i < values.length; i++) {
+    if (signal?.aborted) return { results, dropped, errors, tallies, busyMs: performance.now() - started, aborted: true };
+    const outcome = await throughChain(chain, values[i], tallies, carryOn);
+    if (outcome.failed) {
+      results.push(undefined);
+      (errors ??= []).push([i, { ...errorToWire(outcome.error), stage: links[outcome.at]!.stage }]);
+      if (!carryOn) break;
+      continue;
+    }
+    try {
+      for (const out of outcome.out) check?.(out);
+    } catch (error) {
+      // It came out of the last stage but cannot leave the thread: it fails there.
+      const last = tallies[tallies.length - 1]!;
+      last[1]--;
+      last[4]++;
+      results.push(undefined);
+      (errors ??= []).push([i, { ...errorToWire(error), stage: links[links.length - 1]!.stage }]);
+      if (!carryOn) break;
+      continue;
+    }
+    if (expands) results.push(outcome.out);
+    else if (outcome.out.length === 1) results.push(outcome.out[0]);
+    else {
+      results.push(undefined);
+      (dropped ??= []).push(i);
+    }
+  }
+  return { results, dropped, errors, tallies, busyMs: performance.now() - started, aborted: false };
+}
+
+type ItemOutcome = { failed: false; out: unknown[] } | { failed: true; at: number; error: unknown };
+
+/**
+ * One item through every stage: what comes out of the last one, or where and why it failed. When
+ * the stages carry on past failures (onError "skip"), an item that fails at a stage is counted
+ * there and goes no further, and its siblings (other children of a flatMap) go on.
+ */
+async function throughChain(chain: StartedChain, value: unknown, tallies: Tally[], carryOn: boolean): Promise<ItemOutcome> {
+  let current: unknown[] = [value];
+  for (let at = 0; at < chain.links.length && current.length > 0; at++) {
+    const { operation } = chain.links[at]!;
+    const fn: WorkerFn = chain.started[at]!.fn;
+    const ctx = chain.contexts[at]!;
+    const tally = tallies[at]!;
+    const next: unknown[] = [];
+    for (const item of current) {
+      tally[0]++;
+      const began = performance.now();
+      try {
+        let result = fn(item, ctx);
+        if (isThenable(result)) result = await result;
+        result = shape(operation, result);
+        if (isThenable(result)) result = await result;
+        tally[5] += performance.now() - began;
+        if (operation === "map") {
+          next.push(result);
+          tally[1]++;
+        } else if (operation === "filter") {
+          if (result) {
+            next.push(item);
+            tally[1]++;
+          } else tally[2]++;
+        } else if (operation === "flatMap") {
+          for (const child of result as unknown[]) next.push(child);
+          tally[1] += (result as unknown[]).length;
+          tally[3]++;
+        } else tally[2]++; // each: consumed
+      } catch (error) {
+        tally[5] += performance.now() - began;
+        tally[4]++;
+        if (!carryOn) return { failed: true, at, error };
+      }
+    }
+    current = next;
+  }
+  return { failed: false, out: current };
+}

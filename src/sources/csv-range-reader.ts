@@ -1,0 +1,73 @@
+/**
+ * In a worker thread: one byte range of a CSV file (csvRanges cut it at
+ * record boundaries) read and parsed into its rows, exactly as fromCSV
+ * parses them in the main thread. A worker thread loads this module by path
+ * as the first of its fused stages, so a file followed by worker stages is
+ * parsed where the stages run, and a row crosses to the main thread only if
+ * it comes out of them.
+ */
+import { closeSync, openSync, readSync } from "node:fs";
+import { StringDecoder } from "node:string_decoder";
+import type { CsvRange } from "./csv-ranges";
+import { createCsvRows, CsvError, type OnCsvRow } from "./csv-rows";
+import type { CsvSettings } from "./csv-settings";
+
+/** What every range of one file is read with: fromCSV's settings (the stage's context). */
+export interface CsvRangeFile {
+  path: string;
+  delimiter: string;
+  cast: CsvSettings["cast"];
+  encoding: BufferEncoding;
+}
+
+/** One range to read (an item), with what csvRanges learnt of the file's layout. */
+export interface CsvRangeItem extends CsvRange {
+  /** The header's names (or `columns`); undefined: rows are arrays of `fields` values. */
+  columns: string[] | undefined;
+  fields: number;
+  newline: "\n" | "\r";
+}
+
+const CHUNK = 1 << 20;
+
+/**
+ * The rows of one range, parsed. `ctx.csvFile` says how (the stage's context).
+ * @example readCsvRange({ start: 46, end: 1048622, line: 2, columns, fields: 6, newline: "\n" }, { csvFile })  // [{ zip_code: "00501", ... }, ...]
+ */
+export function readCsvRange(range: CsvRangeItem, ctx: { csvFile: CsvRangeFile }): unknown[] {
+  const file = ctx.csvFile;
+  const rows: unknown[] = [];
+  const onRow: OnCsvRow = (row) => {
+    rows.push(row);
+  };
+  const parser = createCsvRows({
+    header: false,
+    columns: range.columns,
+    delimiter: file.delimiter,
+    cast: file.cast,
+    line: range.line,
+    newline: range.newline,
+    fields: range.fields,
+  });
+  const decoder = new StringDecoder(file.encoding);
+  let fd: number | undefined;
+  try {
+    fd = openSync(file.path, "r");
+    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, range.end - range.start)));
+    for (let at = range.start; at < range.end;) {
+      const read = readSync(fd, buffer, 0, Math.min(buffer.length, range.end - at), at);
+      if (read === 0) throw new Error(`the file is shorter than when the run started (ends at byte ${at}, not ${range.end})`);
+      at += read;
+      parser.push(decoder.write(buffer.subarray(0, read)), onRow);
+    }
+    parser.push(decoder.end(), onRow);
+    parser.end(onRow);
+  } catch (error) {
+    // The same words as fromCSV in the main thread.
+    if (error instanceof CsvError) throw new Error(`fromCSV(): "${file.path}" line ${error.line}: ${error.reason}`, { cause: error.cause ?? error });
+    throw new Error(`fromCSV(): cannot read "${file.path}": ${(error as Error).message}`, { cause: error });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  return rows;
+}
