@@ -108,27 +108,57 @@ export async function runChainBatch(
 type ItemOutcome = { failed: false; out: unknown[] } | { failed: true; at: number; error: unknown };
 
 /**
+ * Items go through the stages this many at a time, depth first: what a flatMap (the file reader
+ * among them) makes is taken on to the next stages slice by slice, so what one stage makes for the
+ * next dies young instead of piling up a whole range's worth, and a stage's clock is read twice a
+ * slice rather than twice an item.
+ */
+const SLICE = 256;
+
+class ChainFailure {
+  constructor(
+    readonly at: number,
+    readonly error: unknown,
+  ) {}
+}
+
+/**
  * One item through every stage: what comes out of the last one, or where and why it failed. When
  * the stages carry on past failures (onError "skip"), an item that fails at a stage is counted
  * there and goes no further, and its siblings (other children of a flatMap) go on.
  */
 async function throughChain(chain: StartedChain, value: unknown, tallies: Tally[], carryOn: boolean): Promise<ItemOutcome> {
-  let current: unknown[] = [value];
-  for (let at = 0; at < chain.links.length && current.length > 0; at++) {
-    const { operation } = chain.links[at]!;
-    const fn: WorkerFn = chain.started[at]!.fn;
-    const ctx = chain.contexts[at]!;
-    const tally = tallies[at]!;
+  const out: unknown[] = [];
+  const failure = await stageOn(chain, 0, [value], tallies, carryOn, out);
+  return failure ? { failed: true, at: failure.at, error: failure.error } : { failed: false, out };
+}
+
+/** `items` through stage `at` and, slice by slice, the stages after it, into `out`. */
+async function stageOn(chain: StartedChain, at: number, items: unknown[], tallies: Tally[], carryOn: boolean, out: unknown[]): Promise<ChainFailure | undefined> {
+  if (at === chain.links.length) {
+    for (const item of items) out.push(item);
+    return undefined;
+  }
+  const { operation } = chain.links[at]!;
+  const fn: WorkerFn = chain.started[at]!.fn;
+  const ctx = chain.contexts[at]!;
+  const tally = tallies[at]!;
+  for (let from = 0; from < items.length; from += SLICE) {
+    const end = Math.min(items.length, from + SLICE);
     const next: unknown[] = [];
-    for (const item of current) {
+    const began = performance.now();
+    let awaited = 0;
+    for (let i = from; i < end; i++) {
+      const item = items[i];
       tally[0]++;
-      const began = performance.now();
       try {
         let result = fn(item, ctx);
-        if (isThenable(result)) result = await result;
-        result = shape(operation, result);
-        if (isThenable(result)) result = await result;
-        tally[5] += performance.now() - began;
+        if (isThenable(result)) {
+          // Time spent waiting is not the stage's work: take it off the slice's time.
+          const waiting = performance.now();
+          result = await result;
+          awaited += performance.now() - waiting;
+        }
         if (operation === "map") {
           next.push(result);
           tally[1]++;
@@ -138,17 +168,23 @@ async function throughChain(chain: StartedChain, value: unknown, tallies: Tally[
             tally[1]++;
           } else tally[2]++;
         } else if (operation === "flatMap") {
-          for (const child of result as unknown[]) next.push(child);
-          tally[1] += (result as unknown[]).length;
+          let children = shape(operation, result);
+          if (isThenable(children)) children = await children;
+          for (const child of children as unknown[]) next.push(child);
+          tally[1] += (children as unknown[]).length;
           tally[3]++;
         } else tally[2]++; // each: consumed
       } catch (error) {
-        tally[5] += performance.now() - began;
         tally[4]++;
-        if (!carryOn) return { failed: true, at, error };
+        if (!carryOn) {
+          tally[5] += performance.now() - began - awaited;
+          return new ChainFailure(at, error);
+        }
       }
     }
-    current = next;
+    tally[5] += performance.now() - began - awaited;
+    const failure = await stageOn(chain, at + 1, next, tallies, carryOn, out);
+    if (failure) return failure;
   }
-  return { failed: false, out: current };
+  return undefined;
 }
