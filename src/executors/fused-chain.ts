@@ -134,7 +134,14 @@ async function throughChain(chain: StartedChain, value: unknown, tallies: Tally[
 }
 
 /** `items` through stage `at` and, slice by slice, the stages after it, into `out`. */
-async function stageOn(chain: StartedChain, at: number, items: unknown[], tallies: Tally[], carryOn: boolean, out: unknown[]): Promise<ChainFailure | undefined> {
+async function stageOn(
+  chain: StartedChain,
+  at: number,
+  items: unknown[],
+  tallies: Tally[],
+  carryOn: boolean,
+  out: unknown[],
+): Promise<ChainFailure | undefined> {
   if (at === chain.links.length) {
     for (const item of items) out.push(item);
     return undefined;
