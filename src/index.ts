@@ -9,7 +9,19 @@ export type { SourceInput } from "./stages/source";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
-export type { Bottleneck, LatencyStats, QueueStats, RunSnapshot, RunStatus, StageFailure, StageRow, StageStats, TimelineSample } from "./stats/snapshot";
+export type {
+  Bottleneck,
+  LatencyStats,
+  MainThreadStats,
+  QueueStats,
+  RunSnapshot,
+  RunStatus,
+  StageFailure,
+  StageNote,
+  StageRow,
+  StageStats,
+  TimelineSample,
+} from "./stats/snapshot";
 export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";
 export type { ItemIndex } from "./errors";
 export { display } from "./display/display";
