@@ -123,13 +123,7 @@ async function answer(
   const message: FromWorker = { type: "results", values: results, errors, busyMs };
   const failed = errors !== undefined && !stage.continueOnError;
   try {
-    if (stage.transfer) {
-      const transfer = new Set<Transferable>();
-      collectTransferables(results, transfer);
-      port.postMessage(message, [...transfer]);
-    } else {
-      port.postMessage(message);
-    }
+    post(port, stage, message, results);
   } catch (error) {
     // Something the check above did not foresee could not be cloned: blame the first result that cannot be.
     const wire: WireError = { name: "DataCloneError", message: `the result could not be sent to the main thread: ${(error as Error).message}` };
@@ -157,15 +151,19 @@ async function answer(
 async function answerChain(port: MessagePort, stage: StageWire, values: unknown[], chain: StartedChain, signal: AbortSignal): Promise<boolean> {
   const { results, dropped, errors, tallies, busyMs, aborted } = await runChainBatch(chain, values, { signal, check: checkResult });
   if (aborted) return false;
-  const message: FromWorker = { type: "results", values: results, errors, busyMs, dropped, tallies };
-  if (stage.transfer) {
-    const transfer = new Set<Transferable>();
-    collectTransferables(results, transfer);
-    port.postMessage(message, [...transfer]);
-  } else {
-    port.postMessage(message);
-  }
+  post(port, stage, { type: "results", values: results, errors, busyMs, dropped, tallies }, results);
   return errors !== undefined && !stage.continueOnError;
+}
+
+/** Posts a batch's answer, moving the results' ArrayBuffers instead of copying them when the stage asks. */
+function post(port: MessagePort, stage: StageWire, message: FromWorker, results: unknown[]): void {
+  if (!stage.transfer) {
+    port.postMessage(message);
+    return;
+  }
+  const transfer = new Set<Transferable>();
+  collectTransferables(results, transfer);
+  port.postMessage(message, [...transfer]);
 }
 
 /** A result must be plain data to cross back to the main thread: say which part is not, before cloning fails. */
