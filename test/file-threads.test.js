@@ -1,13 +1,14 @@
 "use strict";
-// A CSV file followed by worker stages is read inside the threads, range by range (csvRanges,
-// csv-range-reader.ts): the same rows in the same order as reading it in the main thread, errors
-// naming the file's line, and no file descriptor or thread left behind, however the run ends.
+// A CSV or JSON Lines file followed by worker stages is read inside the threads, range by range
+// (csvRanges and csv-range-reader.ts, jsonl-ranges.ts): the same rows in the same order as reading
+// it in the main thread, errors naming the file's line, and no file descriptor left behind,
+// however the run ends.
 const { test, before, after } = require("node:test");
 const assert = require("node:assert/strict");
 const { mkdtempSync, readdirSync, rmSync, writeFileSync } = require("node:fs");
 const { join } = require("node:path");
 const { tmpdir } = require("node:os");
-const { fromCSV } = require("../dist");
+const { fromCSV, fromJSONL } = require("../dist");
 
 let dir;
 let file;
@@ -57,6 +58,7 @@ test("the rows are parsed in the threads: a cast function runs there, and the so
   );
   const source = p.stats().stages[0];
   assert.equal(source.itemsOut, 40000);
+  assert.equal(source.workers, 2, "the source's row is the threads'");
   assert.ok(source.busyMs > 0, "parsing time is the source's");
 });
 
@@ -96,4 +98,27 @@ test("a cast column the header lacks is an error naming line 1, also when thread
       .toArray(),
     /line 1: option "cast" names column "nmae"/,
   );
+});
+
+test("a JSON Lines file before worker stages is read by the threads: the same values, in order; a bad line names its number", async () => {
+  const jsonl = join(dir, "events.jsonl");
+  const lines = [];
+  for (let i = 0; i < 30000; i++) lines.push(i % 1000 === 0 ? "" : JSON.stringify({ i, text: `é ${i}`, tags: [i % 3] }));
+  writeFileSync(jsonl, lines.join("\r\n") + "\n");
+  const build = (opts) => fromJSONL(jsonl).map((e) => ({ ...e, odd: e.i % 2 === 1 }), opts);
+  const threaded = build(W);
+  assert.deepEqual(await threaded.toArray(), await build({ mode: "sync" }).toArray());
+  assert.equal(threaded.stats().stages[0].workers, 2, "the source's row is the threads'");
+  assert.equal(threaded.stats().stages[0].itemsOut, 29970);
+
+  const bad = join(dir, "bad.jsonl");
+  writeFileSync(bad, lines.slice(1, 20001).join("\n") + "\n{oops\n" + lines.slice(1, 100).join("\n"));
+  const fds = openFds();
+  await assert.rejects(
+    fromJSONL(bad)
+      .map((e) => e, W)
+      .toArray(),
+    /fromJSONL\(\): ".*bad\.jsonl" line 20001: /,
+  );
+  assert.equal(openFds(), fds);
 });

@@ -12,6 +12,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { describe } from "../errors";
 import { checkDelimiter, checkPath } from "../sinks/export-options";
 import { createCsvRows } from "./csv-rows";
+import { cutsIntoRanges } from "./range-encodings";
 
 /** Bytes [start, end) of a file; its first record starts on line `line`. */
 export interface CsvRange {
@@ -59,7 +60,7 @@ export async function csvRanges(
   const { header = true, delimiter = ",", encoding = "utf8" } = options;
   if (typeof header !== "boolean") throw new TypeError(`${WHO}: option "header" must be a boolean, got ${describe(header)}`);
   checkDelimiter(WHO, delimiter);
-  if (!["utf8", "utf-8", "latin1", "binary", "ascii"].includes(encoding))
+  if (!cutsIntoRanges(encoding))
     throw new TypeError(`${WHO}: option "encoding" must be one where quotes and line breaks are single bytes (utf8, latin1, ascii), got ${describe(encoding)}`);
   const file = await open(path, "r");
   try {

@@ -1,11 +1,15 @@
 /**
  * fromJSONL(path): a JSON Lines file (one JSON value per line) as a pipeline
- * source, streamed in constant memory. Blank lines are skipped.
+ * source, streamed in constant memory. Blank lines are skipped. Followed by
+ * worker stages, it is read by the threads themselves (jsonl-ranges.ts).
  */
 import { createReadStream, type ReadStream } from "node:fs";
 import { describe } from "../errors";
-import { from, type Pipeline } from "../pipeline";
+import { Pipeline } from "../pipeline";
 import { checkPath } from "../sinks/export-options";
+import { Source, type ThreadReadable } from "../stages/source";
+import { jsonlRanges } from "./jsonl-ranges";
+import { cutsIntoRanges } from "./range-encodings";
 import { StreamRecords } from "./stream-records";
 
 const WHO = "fromJSONL()";
@@ -68,5 +72,19 @@ export function fromJSONL<T = unknown>(path: string, options: { encoding?: Buffe
   const { encoding = "utf8" } = options;
   if (typeof encoding !== "string" || !Buffer.isEncoding(encoding))
     throw new TypeError(`${WHO}: option "encoding" must be a Node encoding, got ${describe(encoding)}`);
-  return from(() => new JsonlRecords(path, createReadStream(path, { encoding }))) as Pipeline<T>;
+  const open = () => new JsonlRecords(path, createReadStream(path, { encoding }));
+  return new Pipeline<T, never>({ source: new Source(open, false, inThreads(path, encoding)), steps: [] });
+}
+
+/** Bytes per range when worker threads read the file (as for CSV: a range's values die young). */
+const RANGE_BYTES = 1 << 16;
+
+/** How worker threads read the file themselves, range by range; only where a line break is one byte. */
+function inThreads(path: string, encoding: BufferEncoding): ThreadReadable | undefined {
+  if (!cutsIntoRanges(encoding)) return undefined;
+  return {
+    reader: { module: require.resolve("./jsonl-ranges"), export: "readJsonlRange", context: { jsonlFile: { path, encoding } } },
+    ranges: () =>
+      jsonlRanges(path, RANGE_BYTES).catch((error: Error) => Promise.reject(new Error(`${WHO}: cannot read "${path}": ${error.message}`, { cause: error }))),
+  };
 }
