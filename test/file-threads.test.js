@@ -122,3 +122,35 @@ test("a JSON Lines file before worker stages is read by the threads: the same va
   );
   assert.equal(openFds(), fds);
 });
+
+test("an item that fails in a stage after the threads read the file names the file and the line its row came from", async () => {
+  // Worker functions cannot capture: the id to fail on travels in context.
+  const failAt = (id) => [
+    (r, ctx) => {
+      if (Number(r.id ?? r.i) === ctx.id) throw new Error(`no ${ctx.id}`);
+      return r;
+    },
+    { ...W, name: "check", context: { id } },
+  ];
+  // Record i starts on line 2 + i + (records before it with a two-line note: every 7th, from 0).
+  const line = 2 + 12345 + (Math.floor(12344 / 7) + 1);
+  await assert.rejects(
+    fromCSV(file)
+      .map((r) => r, W)
+      .map(...failAt(12345))
+      .toArray(),
+    (error) => {
+      assert.equal(error.stage, "check");
+      assert.ok(error.message.includes(`(line ${line} of "${file}"): no 12345`), error.message);
+      return true;
+    },
+  );
+  const jsonl = join(dir, "numbered.jsonl");
+  writeFileSync(jsonl, Array.from({ length: 30000 }, (_, i) => JSON.stringify({ i })).join("\n"));
+  await assert.rejects(
+    fromJSONL(jsonl)
+      .map(...failAt(25000))
+      .toArray(),
+    /\(line 25001 of ".*numbered\.jsonl"\): no 25000/,
+  );
+});

@@ -32,7 +32,7 @@ export function deliverAnswers(
     const task = tasks[i]!;
     if (abandoned.delete(task)) continue;
     const error = failed.get(i);
-    if (error) sink.fail(task, error.stage === undefined ? errorFromWire(error) : new FusedStageFailure(error.stage, errorFromWire(error)));
+    if (error) sink.fail(task, error.stage === undefined ? errorFromWire(error) : new FusedStageFailure(error.stage, errorFromWire(error), error.where));
     else sink.complete(task, values[i]);
   }
 }

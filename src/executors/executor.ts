@@ -62,6 +62,8 @@ export class FusedStageFailure extends Error {
   constructor(
     readonly stage: string,
     readonly error: Error,
+    /** Where the item's row was in the file the threads read (`line 12 of "a.csv"`), when known. */
+    readonly where?: string,
   ) {
     super(error.message, { cause: error });
     this.name = "FusedStageFailure";

@@ -22,11 +22,23 @@ export interface ChainOutcome {
   results: unknown[];
   /** Positions of items filtered out on the way (a chain without flatMap). */
   dropped: number[] | undefined;
-  /** [position, error] for failed items; the error names the stage it failed in (`stage`). */
+  /** [position, error] for failed items; the error names the stage it failed in (`stage`), and the file's line when known. */
   errors: Array<[number, WireError & { stage: string }]> | undefined;
   tallies: Tally[];
   busyMs: number;
   aborted: boolean;
+}
+
+/**
+ * Where a stage function that reads a file (the first of fused stages, when threads read it) leaves
+ * the line each of its rows came from, in its ctx, so an error in a later stage names the line.
+ */
+export const ROW_LINES = "__pipelabRowLines";
+
+/** What ctx[ROW_LINES] holds: the file, and the line of each row the function last returned. */
+export interface RowLines {
+  path: string;
+  lines: number[];
 }
 
 export interface StartedChain {
@@ -79,7 +91,7 @@ export async function runChainBatch(
     const outcome = await throughChain(chain, values[i], tallies, carryOn);
     if (outcome.failed) {
       results.push(undefined);
-      (errors ??= []).push([i, { ...errorToWire(outcome.error), stage: links[outcome.at]!.stage }]);
+      (errors ??= []).push([i, { ...errorToWire(outcome.error), stage: links[outcome.at]!.stage, ...placeOf(chain, outcome.origin) }]);
       if (!carryOn) break;
       continue;
     }
@@ -105,7 +117,14 @@ export async function runChainBatch(
   return { results, dropped, errors, tallies, busyMs: performance.now() - started, aborted: false };
 }
 
-type ItemOutcome = { failed: false; out: unknown[] } | { failed: true; at: number; error: unknown };
+type ItemOutcome = { failed: false; out: unknown[] } | { failed: true; at: number; error: unknown; origin: number | undefined };
+
+/** The file and line of the first stage's row `origin`, when that stage read a file. */
+function placeOf(chain: StartedChain, origin: number | undefined): { where?: string } {
+  const rows = chain.contexts[0]![ROW_LINES] as RowLines | undefined;
+  const line = origin === undefined ? undefined : rows?.lines[origin];
+  return line === undefined ? {} : { where: `line ${line} of "${rows!.path}"` };
+}
 
 /**
  * Items go through the stages this many at a time, depth first: what a flatMap (the file reader
@@ -119,6 +138,8 @@ class ChainFailure {
   constructor(
     readonly at: number,
     readonly error: unknown,
+    /** Which of the first stage's outputs the failing item came from. */
+    readonly origin: number | undefined,
   ) {}
 }
 
@@ -129,15 +150,20 @@ class ChainFailure {
  */
 async function throughChain(chain: StartedChain, value: unknown, tallies: Tally[], carryOn: boolean): Promise<ItemOutcome> {
   const out: unknown[] = [];
-  const failure = await stageOn(chain, 0, [value], tallies, carryOn, out);
-  return failure ? { failed: true, at: failure.at, error: failure.error } : { failed: false, out };
+  const failure = await stageOn(chain, 0, [value], undefined, tallies, carryOn, out);
+  return failure ? { failed: true, at: failure.at, error: failure.error, origin: failure.origin } : { failed: false, out };
 }
 
-/** `items` through stage `at` and, slice by slice, the stages after it, into `out`. */
+/**
+ * `items` through stage `at` and, slice by slice, the stages after it, into `out`. `origins` says,
+ * for each item, which output of the first stage it comes from (tracked when the first stage is a
+ * flatMap: the file reader's rows), so a failure can name the row's line.
+ */
 async function stageOn(
   chain: StartedChain,
   at: number,
   items: unknown[],
+  origins: number[] | undefined,
   tallies: Tally[],
   carryOn: boolean,
   out: unknown[],
@@ -150,9 +176,12 @@ async function stageOn(
   const fn: WorkerFn = chain.started[at]!.fn;
   const ctx = chain.contexts[at]!;
   const tally = tallies[at]!;
+  const tracks = at === 0 ? operation === "flatMap" : origins !== undefined;
+  let made = 0;
   for (let from = 0; from < items.length; from += SLICE) {
     const end = Math.min(items.length, from + SLICE);
     const next: unknown[] = [];
+    const nextOrigins: number[] | undefined = tracks ? [] : undefined;
     const began = performance.now();
     let awaited = 0;
     for (let i = from; i < end; i++) {
@@ -168,16 +197,21 @@ async function stageOn(
         }
         if (operation === "map") {
           next.push(result);
+          nextOrigins?.push(origins![i]!);
           tally[1]++;
         } else if (operation === "filter") {
           if (result) {
             next.push(item);
+            nextOrigins?.push(origins![i]!);
             tally[1]++;
           } else tally[2]++;
         } else if (operation === "flatMap") {
           let children = shape(operation, result);
           if (isThenable(children)) children = await children;
-          for (const child of children as unknown[]) next.push(child);
+          for (const child of children as unknown[]) {
+            next.push(child);
+            nextOrigins?.push(at === 0 ? made++ : origins![i]!);
+          }
           tally[1] += (children as unknown[]).length;
           tally[3]++;
         } else tally[2]++; // each: consumed
@@ -185,12 +219,12 @@ async function stageOn(
         tally[4]++;
         if (!carryOn) {
           tally[5] += performance.now() - began - awaited;
-          return new ChainFailure(at, error);
+          return new ChainFailure(at, error, origins?.[i]);
         }
       }
     }
     tally[5] += performance.now() - began - awaited;
-    const failure = await stageOn(chain, at + 1, next, tallies, carryOn, out);
+    const failure = await stageOn(chain, at + 1, next, nextOrigins, tallies, carryOn, out);
     if (failure) return failure;
   }
   return undefined;

@@ -75,8 +75,9 @@ export interface WireError {
   code?: unknown;
   /** A PipelabFault (its code is one of pipelab's), not an error of the user's function. */
   fault?: boolean;
-  /** Fused stages: the stage the item failed in. */
+  /** Fused stages: the stage the item failed in, and where in the file its row was when threads read one. */
   stage?: string;
+  where?: string;
 }
 
 export function errorToWire(error: unknown): WireError {

@@ -8,6 +8,7 @@
  */
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
+import { ROW_LINES, type RowLines } from "../executors/fused-chain";
 import type { CsvRange } from "./csv-ranges";
 import { createCsvRows, CsvError, type OnCsvRow } from "./csv-rows";
 import type { CsvSettings } from "./csv-settings";
@@ -34,11 +35,15 @@ const CHUNK = 1 << 20;
  * The rows of one range, parsed. `ctx.csvFile` says how (the stage's context).
  * @example readCsvRange({ start: 46, end: 1048622, line: 2, columns, fields: 6, newline: "\n" }, { csvFile })  // [{ zip_code: "00501", ... }, ...]
  */
-export function readCsvRange(range: CsvRangeItem, ctx: { csvFile: CsvRangeFile }): unknown[] {
+export function readCsvRange(range: CsvRangeItem, ctx: { csvFile: CsvRangeFile; [ROW_LINES]?: RowLines }): unknown[] {
   const file = ctx.csvFile;
   const rows: unknown[] = [];
-  const onRow: OnCsvRow = (row) => {
+  // Each row's line, for the fused stages after this one to name in an error.
+  const lines: number[] = [];
+  ctx[ROW_LINES] = { path: file.path, lines };
+  const onRow: OnCsvRow = (row, line) => {
     rows.push(row);
+    lines.push(line);
   };
   const parser = createCsvRows({
     header: false,

@@ -6,6 +6,7 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { StringDecoder } from "node:string_decoder";
+import { ROW_LINES, type RowLines } from "../executors/fused-chain";
 
 /** Bytes [start, end) of a file; its first line is line `line`. */
 export interface JsonlRange {
@@ -57,7 +58,7 @@ export async function jsonlRanges(path: string, bytes: number): Promise<JsonlRan
  * lines skipped; a line that is not JSON fails naming the file and its line).
  * @example readJsonlRange({ start: 0, end: 65601, line: 1 }, { jsonlFile: { path, encoding: "utf8" } })
  */
-export function readJsonlRange(range: JsonlRange, ctx: { jsonlFile: { path: string; encoding: BufferEncoding } }): unknown[] {
+export function readJsonlRange(range: JsonlRange, ctx: { jsonlFile: { path: string; encoding: BufferEncoding }; [ROW_LINES]?: RowLines }): unknown[] {
   const { path, encoding } = ctx.jsonlFile;
   let text: string;
   const fd = openSync(path, "r");
@@ -71,12 +72,16 @@ export function readJsonlRange(range: JsonlRange, ctx: { jsonlFile: { path: stri
     closeSync(fd);
   }
   const values: unknown[] = [];
+  // Each value's line, for the fused stages after this one to name in an error.
+  const numbers: number[] = [];
+  ctx[ROW_LINES] = { path, lines: numbers };
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     if (line.trim() === "") continue;
     try {
       values.push(JSON.parse(line));
+      numbers.push(range.line + i);
     } catch (error) {
       throw new Error(`fromJSONL(): "${path}" line ${range.line + i}: ${(error as Error).message}`, { cause: error });
     }

@@ -33,14 +33,15 @@ export function decideFailure(
  * The error a stage reports for `error`: a StageError naming the stage and, when one item was
  * to blame, its index; `hint` explains what a person can do (worker mode: a captured variable).
  */
-export function stageError(stage: string, error: unknown, key?: ItemKey, hint?: string): Error {
+export function stageError(stage: string, error: unknown, key?: ItemKey, hint?: string, where?: string): Error {
   if (error instanceof StageError) return error;
   // Fused stages run as one: the failure names the stage, as the person wrote it, that the item failed in.
-  if (error instanceof FusedStageFailure) return stageError(error.stage, error.error, key, hint);
+  if (error instanceof FusedStageFailure) return stageError(error.stage, error.error, key, hint, error.where);
   if (error instanceof HookError) {
     return new StageError(`Stage "${stage}": ${error.message}`, { stage, cause: error.cause, code: ErrorCode.HookFailed });
   }
   if (key === undefined) return new StageError(`Stage "${stage}" failed: ${messageOf(error)}`, { stage, cause: error });
   const index = formatKey(key);
-  return new StageError(`Stage "${stage}" failed on item ${index}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`, { stage, index, cause: error });
+  const item = where ? `item ${index} (${where})` : `item ${index}`;
+  return new StageError(`Stage "${stage}" failed on ${item}: ${messageOf(error)}${hint ? ` (${hint})` : ""}`, { stage, index, cause: error });
 }
