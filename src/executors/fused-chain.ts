@@ -6,8 +6,9 @@
  * came out, was filtered, expanded or failed, and how long the stage's
  * function took, so the statistics still show one row per stage as written.
  *
- * This file is the thread's side; the supervisor decides what fuses
- * (see `fusable`), and the worker executor hands the counts to each stage.
+ * This file is the thread's side: steps.ts decides what fuses (`fusesAfter`),
+ * run-parts.ts builds the fused runner (stages/fused-stages.ts), and the
+ * worker executor hands the counts to each stage's row.
  */
 import { isThenable } from "../thenable";
 import { shape } from "./operation-shape";
