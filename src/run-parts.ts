@@ -156,7 +156,7 @@ export class RunParts {
       keepPlaces: this.keepPlaces[last]!,
       order: expanding && this.orderFor(expanding, last),
     };
-    const stages = group.map((step): FusedStage => ({ operation: step.operation, options: step.options, wire: step.wire! }));
+    const stages = group.map((step): FusedStage => ({ operation: step.operation, options: step.options, fn: step.fn, wire: step.wire }));
     const names = this.names.slice(at, last + 1);
     const counters = this.counters.slice(at + 1, last + 2);
     const runner = reader
@@ -164,7 +164,11 @@ export class RunParts {
       : fusedRunner(stages, names, place, counters);
     group.forEach((step, j) => {
       const run = j === 0 ? () => runner.run() : () => Promise.resolve();
-      this.parts.push({ stats: { name: this.names[at + j]!, mode: "worker", workers: step.options.workers }, counters: this.counters[at + 1 + j]!, run });
+      this.parts.push({
+        stats: { name: this.names[at + j]!, mode: step.options.mode, workers: step.options.workers },
+        counters: this.counters[at + 1 + j]!,
+        run,
+      });
     });
   }
 

@@ -64,17 +64,21 @@ export function uniqueNames(steps: readonly Step[]): string[] {
 }
 
 /**
- * Whether `next` can run fused after the stages of `group` inside the same threads
- * (executors/fused-chain.ts): both in worker mode with the same threads, order and failure
- * handling, and nothing that needs the main thread between them. Retries, timeouts and
- * onError "collect" are per item at one stage, so a stage with any of them ends a group.
+ * Whether `next` can run fused after the stages of `group`: worker stages inside the same threads
+ * (executors/fused-chain.ts), sync stages in one call on the main thread
+ * (executors/in-process-chain.ts). Both need the same workers, order and failure handling, and
+ * nothing per item at one stage: retries, a timeout or onError "collect" end a group. Sync stages
+ * with onError "skip" do not fuse across a flatMap (one child failing must not drop its siblings).
  */
 export function fusesAfter(group: readonly StageStep[], next: Step): next is StageStep {
   const first = group[0];
-  if (!first || !fusable(first) || !fusable(next)) return false;
+  if (!first || next.type !== "stage") return false;
   const a = first.options;
   const b = next.options;
-  return a.workers === b.workers && a.ordered === b.ordered && a.onError === b.onError && a.transfer === b.transfer;
+  const alike = a.workers === b.workers && a.ordered === b.ordered && a.onError === b.onError && a.transfer === b.transfer;
+  if (fusable(first) && fusable(next)) return alike;
+  const expands = [...group, next].some((step) => step.operation === "flatMap");
+  return alike && fusableInProcess(first) && fusableInProcess(next) && (a.onError === "raise" || !expands);
 }
 
 /** A worker stage that can run fused with others: nothing in its options is per item at this one stage. */
@@ -82,6 +86,12 @@ export function fusable(step: Step): step is StageStep {
   if (step.type !== "stage" || !step.wire) return false;
   const o = step.options;
   return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined;
+}
+
+/** A sync stage that can run fused with the sync stages next to it. */
+function fusableInProcess(step: StageStep): boolean {
+  const o = step.options;
+  return o.mode === "sync" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect";
 }
 
 /**

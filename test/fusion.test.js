@@ -109,3 +109,52 @@ test("take(n) after fused stages stops them: n results, and nothing keeps the pr
     .toArray();
   assert.deepEqual(out, [0, 6, 12, 18, 24]);
 });
+
+test("consecutive sync stages run fused in one call: the same results and rows as async stages, errors naming the stage", async () => {
+  const S = { mode: "sync" };
+  const build = (opts) =>
+    range(0, 3000)
+      .map((x) => x * 3, { ...opts, name: "triple" })
+      .filter((x) => x % 2 === 0, { ...opts, name: "even" })
+      .flatMap((x) => [x, -x], { ...opts, name: "both" })
+      .map(async (x) => x + 1, { ...opts, name: "inc" });
+  const fused = build(S);
+  assert.deepEqual(await fused.toArray(), await build({ mode: "async" }).toArray());
+  const s = rows(fused);
+  assert.deepEqual([s.triple.itemsIn, s.even.itemsOut, s.even.filtered, s.both.expanded, s.inc.itemsIn, s.inc.itemsOut], [3000, 1500, 1500, 1500, 3000, 3000]);
+  assert.equal(s.inc.mode, "sync");
+
+  const failing = range(0, 50)
+    .map((x) => x, { ...S, name: "pass" })
+    .map(
+      (x) => {
+        if (x === 7) throw new Error("seven");
+        return x;
+      },
+      { ...S, name: "check" },
+    );
+  await assert.rejects(failing.toArray(), { stage: "check", index: 7, message: 'Stage "check" failed on item 7: seven' });
+  assert.equal(rows(failing).check.errors, 1);
+
+  const skipping = range(0, 10)
+    .map((x) => x, { ...S, onError: "skip", name: "a" })
+    .map(
+      (x) => {
+        if (x % 3 === 0) throw new Error("no");
+        return x;
+      },
+      { ...S, onError: "skip", name: "b" },
+    );
+  assert.deepEqual(await skipping.toArray(), [1, 2, 4, 5, 7, 8]);
+  assert.equal(rows(skipping).b.errors, 4);
+});
+
+test("fused sync stages keep their own context and hooks", async () => {
+  const calls = [];
+  const out = await from([1, 2])
+    .map((x, ctx) => x * ctx.k, { mode: "sync", context: { k: 10 }, onStart: () => void calls.push("start a"), onDone: () => void calls.push("done a") })
+    .map((x, ctx) => x + ctx.k, { mode: "sync", context: { k: 1 }, onStart: () => void calls.push("start b"), onDone: () => void calls.push("done b") })
+    .toArray();
+  assert.deepEqual(out, [11, 21]);
+  assert.deepEqual(calls, ["start a", "start b", "done b", "done a"]);
+});

@@ -63,6 +63,11 @@ export class InProcessExecutor implements Executor {
     return this.fn!(task.envelope.value, this.contexts[task.slot]!);
   }
 
+  /** Calls the function on `value` in worker `slot`'s ctx (fused stages call one stage after another). */
+  callWith(value: unknown, slot: number): unknown {
+    return this.fn!(value, this.contexts[slot]!);
+  }
+
   /**
    * With a timeout each worker's `ctx.signal` is its own, aborted when its item
    * times out (and when the run stops); the worker then gets a fresh one, so an
