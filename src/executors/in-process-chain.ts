@@ -71,13 +71,8 @@ export class InProcessChainExecutor implements Executor {
     let item = value;
     for (let at = from; at < this.links.length; at++) {
       const link = this.links[at]!;
-      const began = link.counters.itemsIn++ % SAMPLE === 0 ? performance.now() : 0;
-      let result: unknown;
-      try {
-        result = this.stages[at]!.callWith(item, slot);
-      } catch (error) {
-        return this.failed(link, error);
-      }
+      const result = this.invoke(at, item, slot);
+      const began = this.began;
       if (isThenable(result)) {
         const input = item;
         return result.then(
@@ -117,6 +112,20 @@ export class InProcessChainExecutor implements Executor {
     counters.latency.record(Math.max(1, Math.round(ms * 1e6)));
   }
 
+  /** When the last invoke() began, or 0 when it was not one of the timed samples. */
+  private began = 0;
+
+  /** Calls stage `at` on `item`, counted in its row; a throw fails the item at that stage. */
+  private invoke(at: number, item: unknown, slot: number): unknown {
+    const link = this.links[at]!;
+    this.began = link.counters.itemsIn++ % SAMPLE === 0 ? performance.now() : 0;
+    try {
+      return this.stages[at]!.callWith(item, slot);
+    } catch (error) {
+      return this.failed(link, error);
+    }
+  }
+
   /** `item` through stage `at` and the ones after it, into `out`; a promise only when a stage returned one. */
   private pass(at: number, item: unknown, slot: number, out: unknown[]): unknown {
     if (at === this.links.length) {
@@ -124,15 +133,8 @@ export class InProcessChainExecutor implements Executor {
       return undefined;
     }
     const link = this.links[at]!;
-    const counters = link.counters;
-    const timed = counters.itemsIn++ % SAMPLE === 0;
-    const began = timed ? performance.now() : 0;
-    let result: unknown;
-    try {
-      result = this.stages[at]!.callWith(item, slot);
-    } catch (error) {
-      return this.failed(link, error);
-    }
+    const result = this.invoke(at, item, slot);
+    const began = this.began;
     if (isThenable(result)) {
       return result.then(
         (value) => this.after(at, item, value, slot, out, 0),
