@@ -23,7 +23,7 @@ import { newCounters, type StageCounters } from "./stats/stage-counters";
 import { fusable, fusedGroups, orderWindow, type Plan, type StageStep, type Step, uniqueNames } from "./steps";
 
 export interface Part {
-  stats: Pick<StageStats, "name" | "mode" | "workers">;
+  stats: Pick<StageStats, "name" | "mode" | "workers" | "fused">;
   counters: StageCounters;
   run(): Promise<void>;
 }
@@ -162,10 +162,13 @@ export class RunParts {
     const runner = reader
       ? fusedRunner([reader, ...stages], ["source", ...names], place, [this.counters[0]!, ...counters])
       : fusedRunner(stages, names, place, counters);
+    // The rows of fused stages say so: they share their workers (and the bottleneck adds them up).
+    const fused = (reader ? ["source", ...names] : names).join(" + ");
+    if (reader) this.parts[0]!.stats.fused = fused;
     group.forEach((step, j) => {
       const run = j === 0 ? () => runner.run() : () => Promise.resolve();
       this.parts.push({
-        stats: { name: this.names[at + j]!, mode: step.options.mode, workers: step.options.workers },
+        stats: { name: this.names[at + j]!, mode: step.options.mode, workers: step.options.workers, fused },
         counters: this.counters[at + 1 + j]!,
         run,
       });

@@ -158,3 +158,23 @@ test("fused sync stages keep their own context and hooks", async () => {
   assert.deepEqual(out, [11, 21]);
   assert.deepEqual(calls, ["start a", "start b", "done b", "done a"]);
 });
+
+test("fused stages say so in their rows, and when together they fill their threads the bottleneck says that", async () => {
+  const spin = (x) => {
+    const until = performance.now() + 0.2;
+    while (performance.now() < until);
+    return x;
+  };
+  const p = range(0, 600)
+    .map(spin, { ...W, name: "a" })
+    .map(spin, { ...W, name: "b" })
+    .map(spin, { ...W, name: "c" });
+  await p.run();
+  const stats = p.stats();
+  assert.deepEqual(
+    stats.stages.map((s) => s.fused),
+    [undefined, "a + b + c", "a + b + c", "a + b + c"],
+  );
+  assert.ok(["a", "b", "c"].includes(stats.bottleneck.stage), stats.bottleneck.stage);
+  assert.match(stats.bottleneck.reason, /^a, b, c run fused in 2 worker threads, busy \d+% of the time together \(a \d+%, b \d+%, c \d+%\)/);
+});

@@ -28,6 +28,9 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
   const busiest = working.reduce((a, b) => (b.utilization > a.utilization ? b : a));
   const load = mainThread?.utilization ?? 0;
 
+  // Fused stages share their workers: together they may fill them while each alone looks idle.
+  const group = busiestGroup(stages);
+  if (group && group.share >= SATURATED && group.share > busiest.utilization) return groupBottleneck(group);
   // The source's busy time is all main-thread time, so it competes with the stages on the same scale.
   if (source && source.utilization >= SATURATED && source.utilization > busiest.utilization) return sourceBottleneck(source, working, load);
   if (busiest.utilization >= SATURATED) {
@@ -74,6 +77,38 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
   return {
     stage: busiest.name,
     reason: `the busiest stage, at ${pct(busiest.utilization)} of its workers' time; no stage is saturated`,
+  };
+}
+
+interface FusedGroup {
+  members: StageStats[];
+  /** The members' busy time together, as a share of their shared workers' time. */
+  share: number;
+}
+
+/** The fused group whose members together are busy the largest share of their workers' time. */
+function busiestGroup(stages: readonly StageStats[]): FusedGroup | undefined {
+  const groups = new Map<string, StageStats[]>();
+  for (const stage of stages) if (stage.fused) groups.set(stage.fused, [...(groups.get(stage.fused) ?? []), stage]);
+  let best: FusedGroup | undefined;
+  for (const members of groups.values()) {
+    const share = members.reduce((sum, s) => sum + s.utilization, 0);
+    if (!best || share > best.share) best = { members, share };
+  }
+  return best;
+}
+
+/** Fused stages fill their workers: name the busiest of them, and the share of each. */
+function groupBottleneck({ members, share }: FusedGroup): Bottleneck {
+  const top = members.reduce((a, b) => (b.utilization > a.utilization ? b : a));
+  const shares = members.map((s) => `${s.name} ${pct(s.utilization)}`).join(", ");
+  const workers = members[0]!.workers;
+  const onMain = members.some((s) => s.mode === "sync");
+  const where = onMain ? "on the main thread" : `in ${workers} worker thread${workers === 1 ? "" : "s"}`;
+  const fix = onMain ? "worker mode would run them in threads" : "more workers or faster functions would speed up the run";
+  return {
+    stage: top.name,
+    reason: `${members.map((s) => s.name).join(", ")} run fused ${where}, busy ${pct(Math.min(1, share))} of the time together (${shares}); ${fix}`,
   };
 }
 

@@ -30,6 +30,11 @@ export interface StageStats {
   name: string;
   mode: Mode | "source" | "ordered" | "take";
   workers: number;
+  /**
+   * The stages this one runs fused with, in one chain (`"source + distance + nearby"`; the source
+   * when threads read the file); they share the same workers.
+   */
+  fused?: string;
   /** Items taken from the input. */
   itemsIn: number;
   /** Items written to the output (a flatMap's children one by one). */
