@@ -105,20 +105,42 @@ function decimalOrOwn(text: string): string | number {
  * where a loop of `row[name] = value` takes ~70 ms); names enter the code only through JSON.stringify.
  */
 export function rowBuilder(columns: readonly string[] | undefined, cast: CsvSettings["cast"]): RowBuilder {
-  if (columns === undefined) {
-    if (cast === true) {
-      return (fields, count) => {
-        const row: unknown[] = new Array(count);
-        for (let i = 0; i < count; i++) row[i] = decimalOrOwn(fields[i]!);
-        return row;
-      };
-    }
+  if (columns === undefined) return arrayBuilder(cast);
+  // One builder per column set and cast, however many parsers ask (a thread reading a file makes a
+  // parser per byte range): each new one would be compiled and optimized again, and its rows would
+  // have a new hidden class, making every stage that reads them polymorphic.
+  const byColumns = typeof cast === "object" ? (castBuilders.get(cast) ?? castBuilders.set(cast, new Map()).get(cast)!) : plainBuilders;
+  const key = `${cast === true}\u0000${columns.join("\u0000")}`;
+  let builder = byColumns.get(key);
+  if (!builder) {
+    if (byColumns.size >= KEPT_BUILDERS) byColumns.delete(byColumns.keys().next().value!);
+    builder = objectBuilder(columns, cast);
+    byColumns.set(key, builder);
+  }
+  return builder;
+}
+
+/** Builders kept per cast object, and for `cast: true | false`; at most this many column sets each. */
+const castBuilders = new WeakMap<object, Map<string, RowBuilder>>();
+const plainBuilders = new Map<string, RowBuilder>();
+const KEPT_BUILDERS = 64;
+
+function arrayBuilder(cast: CsvSettings["cast"]): RowBuilder {
+  if (cast === true) {
     return (fields, count) => {
-      const row: string[] = new Array(count);
-      for (let i = 0; i < count; i++) row[i] = own(fields[i]!);
+      const row: unknown[] = new Array(count);
+      for (let i = 0; i < count; i++) row[i] = decimalOrOwn(fields[i]!);
       return row;
     };
   }
+  return (fields, count) => {
+    const row: string[] = new Array(count);
+    for (let i = 0; i < count; i++) row[i] = own(fields[i]!);
+    return row;
+  };
+}
+
+function objectBuilder(columns: readonly string[], cast: CsvSettings["cast"]): RowBuilder {
   const functions: Array<Exclude<CsvCast, string> | undefined> = [];
   const values = columns.map((column, i) => {
     const text = `v[${i}]`;
