@@ -11,8 +11,9 @@ import { checkPath } from "../sinks/export-options";
 import { Source, type ThreadReadable } from "../stages/source";
 import type { CsvRangeItem } from "./csv-range-reader";
 import { csvRanges } from "./csv-ranges";
-import { cutsIntoRanges } from "./range-encodings";
-import { CsvError, CsvRowParser, type OnCsvRow } from "./csv-scanner";
+import { csvFileError } from "./csv-rows";
+import { cutsIntoRanges, RANGE_BYTES } from "./file-ranges";
+import { CsvRowParser, type OnCsvRow } from "./csv-scanner";
 import { csvSettings, type CsvSettings, type CsvSourceOptions, unknownCastColumn } from "./csv-settings";
 import { StreamRecords } from "./stream-records";
 
@@ -65,8 +66,7 @@ class CsvRecords extends StreamRecords {
   }
 
   protected describe(error: Error): Error {
-    if (error instanceof CsvError) return new Error(`${WHO}: "${this.path}" line ${error.line}: ${error.reason}`, { cause: error.cause ?? error });
-    return new Error(`${WHO}: cannot read "${this.path}": ${error.message}`, { cause: error });
+    return csvFileError(this.path, error);
   }
 }
 
@@ -91,9 +91,6 @@ export function fromCSV(path: string, options?: CsvSourceOptions): Pipeline<unkn
   };
   return new Pipeline({ source: new Source(open, false, inThreads(path, settings)), steps: [] });
 }
-
-/** Bytes per range when worker threads read the file: a range's rows die young in the thread (1 MiB ranges: 1.3 s on the 1M-row bench file, 64 KiB: 1.03 s). */
-const RANGE_BYTES = 1 << 16;
 
 /** How worker threads read the file themselves, range by range (csv-range-reader.ts). */
 function inThreads(path: string, settings: CsvSettings): ThreadReadable | undefined {

@@ -6,12 +6,11 @@
  * parsed where the stages run, and a row crosses to the main thread only if
  * it comes out of them.
  */
-import { closeSync, openSync, readSync } from "node:fs";
-import { StringDecoder } from "node:string_decoder";
 import { ROW_LINES, type RowLines } from "../executors/fused-chain";
 import type { CsvRange } from "./csv-ranges";
-import { createCsvRows, CsvError, type OnCsvRow } from "./csv-rows";
+import { createCsvRows, csvFileError, type OnCsvRow } from "./csv-rows";
 import type { CsvSettings } from "./csv-settings";
+import { readRangeText } from "./file-ranges";
 
 /** What every range of one file is read with: fromCSV's settings (the stage's context). */
 export interface CsvRangeFile {
@@ -28,8 +27,6 @@ export interface CsvRangeItem extends CsvRange {
   fields: number;
   newline: "\n" | "\r";
 }
-
-const CHUNK = 1 << 20;
 
 /**
  * The rows of one range, parsed. `ctx.csvFile` says how (the stage's context).
@@ -54,25 +51,12 @@ export function readCsvRange(range: CsvRangeItem, ctx: { csvFile: CsvRangeFile; 
     newline: range.newline,
     fields: range.fields,
   });
-  const decoder = new StringDecoder(file.encoding);
-  let fd: number | undefined;
   try {
-    fd = openSync(file.path, "r");
-    const buffer = Buffer.allocUnsafe(Math.max(1, Math.min(CHUNK, range.end - range.start)));
-    for (let at = range.start; at < range.end;) {
-      const read = readSync(fd, buffer, 0, Math.min(buffer.length, range.end - at), at);
-      if (read === 0) throw new Error(`the file is shorter than when the run started (ends at byte ${at}, not ${range.end})`);
-      at += read;
-      parser.push(decoder.write(buffer.subarray(0, read)), onRow);
-    }
-    parser.push(decoder.end(), onRow);
+    parser.push(readRangeText(file.path, range, file.encoding), onRow);
     parser.end(onRow);
   } catch (error) {
     // The same words as fromCSV in the main thread.
-    if (error instanceof CsvError) throw new Error(`fromCSV(): "${file.path}" line ${error.line}: ${error.reason}`, { cause: error.cause ?? error });
-    throw new Error(`fromCSV(): cannot read "${file.path}": ${(error as Error).message}`, { cause: error });
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    throw csvFileError(file.path, error as Error);
   }
   return rows;
 }

@@ -12,7 +12,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { describe } from "../errors";
 import { checkDelimiter, checkPath } from "../sinks/export-options";
 import { createCsvRows } from "./csv-rows";
-import { cutsIntoRanges } from "./range-encodings";
+import { cutsIntoRanges } from "./file-ranges";
 
 /** Bytes [start, end) of a file; its first record starts on line `line`. */
 export interface CsvRange {

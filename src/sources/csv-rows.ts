@@ -13,7 +13,7 @@
  * csv-parse's checks, and is ~1.3x faster than uDSV on 1M rows.
  */
 import { csvSettings, type CsvCast } from "./csv-settings";
-import { CsvRowParser, type CsvRows } from "./csv-scanner";
+import { CsvError, CsvRowParser, type CsvRows } from "./csv-scanner";
 
 export { CsvError, type CsvRows, type OnCsvRow } from "./csv-scanner";
 
@@ -61,4 +61,10 @@ export function createCsvRows(settings: CsvRowsSettings = {}): CsvRows {
   if (fields !== undefined && !(Number.isSafeInteger(fields) && fields >= 1))
     throw new RangeError(`createCsvRows(): option "fields" must be a positive integer, got ${fields}`);
   return new CsvRowParser(checked, line, newline, fields);
+}
+
+/** What fromCSV says when it cannot read or parse `path`, in the main thread or in a thread reading a range. */
+export function csvFileError(path: string, error: Error): Error {
+  if (error instanceof CsvError) return new Error(`fromCSV(): "${path}" line ${error.line}: ${error.reason}`, { cause: error.cause ?? error });
+  return new Error(`fromCSV(): cannot read "${path}": ${error.message}`, { cause: error });
 }

@@ -9,7 +9,7 @@ import { Pipeline } from "../pipeline";
 import { checkPath } from "../sinks/export-options";
 import { Source, type ThreadReadable } from "../stages/source";
 import { jsonlRanges } from "./jsonl-ranges";
-import { cutsIntoRanges } from "./range-encodings";
+import { cutsIntoRanges, RANGE_BYTES } from "./file-ranges";
 import { StreamRecords } from "./stream-records";
 
 const WHO = "fromJSONL()";
@@ -75,9 +75,6 @@ export function fromJSONL<T = unknown>(path: string, options: { encoding?: Buffe
   const open = () => new JsonlRecords(path, createReadStream(path, { encoding }));
   return new Pipeline<T, never>({ source: new Source(open, false, inThreads(path, encoding)), steps: [] });
 }
-
-/** Bytes per range when worker threads read the file (as for CSV: a range's values die young). */
-const RANGE_BYTES = 1 << 16;
 
 /** How worker threads read the file themselves, range by range; only where a line break is one byte. */
 function inThreads(path: string, encoding: BufferEncoding): ThreadReadable | undefined {

@@ -3,10 +3,9 @@
  * into its values in a worker thread: the JSON Lines side of reading a file
  * in the threads (see csv-ranges.ts and csv-range-reader.ts for CSV's).
  */
-import { closeSync, openSync, readSync } from "node:fs";
 import { open } from "node:fs/promises";
-import { StringDecoder } from "node:string_decoder";
 import { ROW_LINES, type RowLines } from "../executors/fused-chain";
+import { readRangeText } from "./file-ranges";
 
 /** Bytes [start, end) of a file; its first line is line `line`. */
 export interface JsonlRange {
@@ -61,15 +60,10 @@ export async function jsonlRanges(path: string, bytes: number): Promise<JsonlRan
 export function readJsonlRange(range: JsonlRange, ctx: { jsonlFile: { path: string; encoding: BufferEncoding }; [ROW_LINES]?: RowLines }): unknown[] {
   const { path, encoding } = ctx.jsonlFile;
   let text: string;
-  const fd = openSync(path, "r");
   try {
-    const buffer = Buffer.allocUnsafe(range.end - range.start);
-    const read = readSync(fd, buffer, 0, buffer.length, range.start);
-    if (read < buffer.length) throw new Error(`fromJSONL(): cannot read "${path}": the file is shorter than when the run started`);
-    const decoder = new StringDecoder(encoding);
-    text = decoder.write(buffer) + decoder.end();
-  } finally {
-    closeSync(fd);
+    text = readRangeText(path, range, encoding);
+  } catch (error) {
+    throw new Error(`fromJSONL(): cannot read "${path}": ${(error as Error).message}`, { cause: error });
   }
   const values: unknown[] = [];
   // Each value's line, for the fused stages after this one to name in an error.
