@@ -306,6 +306,32 @@ describe("worker-mode boundaries", () => {
 });
 
 describe("odd callers", () => {
+  test("every kind of thenable a stage returns is awaited, in every mode", async () => {
+    // The check skips reading `.then` off plain objects without one; these must still be awaited.
+    const kinds = (x) => {
+      class Later {
+        then(resolve) {
+          resolve(x * 10);
+        }
+      }
+      const bare = Object.create(null);
+      bare.then = (resolve) => resolve(x * 10);
+      return [new Later(), bare, { then: (resolve) => resolve(x * 10) }, Promise.resolve(x * 10)][x % 4];
+    };
+    for (const mode of ["sync", "async", "worker"]) {
+      const out = await range(8)
+        .map(kinds, { mode, workers: 2 })
+        .map((v) => v + 1, { mode })
+        .toArray();
+      assert.deepEqual(out, [1, 11, 21, 31, 41, 51, 61, 71], mode);
+      const pairs = await range(3)
+        .flatMap((x) => ({ then: (resolve) => resolve([x, x]) }), { mode })
+        .map((v) => v * 2, { mode })
+        .toArray();
+      assert.deepEqual(pairs, [0, 0, 2, 2, 4, 4], mode);
+    }
+  });
+
   test("a home-made thenable that calls back twice cannot corrupt another item", async () => {
     const out = await range(20000)
       .map(

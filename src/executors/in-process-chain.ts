@@ -75,7 +75,8 @@ export class InProcessChainExecutor implements Executor {
       const began = this.began;
       if (isThenable(result)) {
         const input = item;
-        return result.then(
+        // Promise.resolve: a home-made thenable's then() need not return anything to chain on.
+        return Promise.resolve(result).then(
           (resolved) => {
             const next = this.counted(link, input, resolved, 0);
             return next === FILTERED ? FILTERED : this.one(at + 1, next, slot);
@@ -136,7 +137,7 @@ export class InProcessChainExecutor implements Executor {
     const result = this.invoke(at, item, slot);
     const began = this.began;
     if (isThenable(result)) {
-      return result.then(
+      return Promise.resolve(result).then(
         (value) => this.after(at, item, value, slot, out, 0),
         (error: unknown) => this.failed(link, error),
       );
@@ -174,7 +175,7 @@ export class InProcessChainExecutor implements Executor {
           counters.itemsOut += list.length;
           return this.passAll(at + 1, list, 0, slot, out);
         };
-        return isThenable(children) ? children.then((list) => each(list as unknown[])) : each(children as unknown[]);
+        return isThenable(children) ? Promise.resolve(children).then((list) => each(list as unknown[])) : each(children as unknown[]);
       }
     }
   }
