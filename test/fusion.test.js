@@ -178,3 +178,15 @@ test("fused stages say so in their rows, and when together they fill their threa
   assert.ok(["a", "b", "c"].includes(stats.bottleneck.stage), stats.bottleneck.stage);
   assert.match(stats.bottleneck.reason, /^a, b, c run fused in 2 worker threads, busy \d+% of the time together \(a \d+%, b \d+%, c \d+%\)/);
 });
+
+test("fused stages with different maxsize, before a slower stage, finish: the group keeps the last stage's bound", async () => {
+  // The group writes into the last stage's buffer; bounded by the first's smaller maxsize it used to wait forever.
+  for (const mode of ["sync", "worker"]) {
+    const out = await range(7)
+      .filter((x) => x % 3 !== 0, { mode, maxsize: 1 })
+      .filter((x) => x % 3 !== 0, { mode, maxsize: 4 })
+      .map((x) => new Promise((resolve) => setTimeout(() => resolve(x), 1)))
+      .toArray();
+    assert.deepEqual(out, [1, 2, 4, 5], mode);
+  }
+});

@@ -42,7 +42,11 @@ export function fusedRunner(stages: FusedStage[], names: string[], place: FusedP
   // whose thread may answer "filtered"; with one, as a flatMap of what came out.
   const operation: Operation = stages.some((s) => s.operation === "flatMap") ? "flatMap" : "map";
   const name = names.join(" + ");
-  const options = stages[0]!.options;
+  // The group writes into the last stage's output buffer, so the last stage's bound is the group's:
+  // with the first's, a smaller bound than the buffer's, the runner would wait for space the buffer
+  // never announces (it has room) and the run would hang.
+  const { maxsize, budget } = stages[stages.length - 1]!.options;
+  const options = { ...stages[0]!.options, maxsize, budget };
   // The fused run as a whole (taken, written, waiting) has counters of its own; the rows shown are the stages'.
   const whole = newCounters();
   let executor;
