@@ -64,6 +64,12 @@ export class BoundedBuffer<T> {
     return item;
   }
 
+  /** The oldest item without taking it, or EMPTY when there is none right now. */
+  peek(): T | typeof EMPTY {
+    if (this.isAborted || this.head === this.items.length) return EMPTY;
+    return this.items[this.head]!;
+  }
+
   /** Resolves when an item can be taken, or the buffer is finished. */
   whenReadable(): Promise<void> {
     if (this.size > 0 || this.finished || this.isClosed) return Promise.resolve();

@@ -23,13 +23,19 @@ export type StartValues<S> = S extends object ? S : {};
 
 /**
  * The second argument of every stage function: the keys of `context`, the keys
- * of the object `onStart` returned for this worker, the worker's index and a
- * signal aborted when the run is cancelled or the item timed out.
+ * of the object `onStart` returned for this worker, the worker's index, the
+ * item's position and a signal aborted when the run is cancelled or the item timed out.
  */
 export type StageContext<C = {}, S = {}> = C &
   StartValues<S> & {
     /** This worker's index, 0..workers-1. */
     readonly worker: number;
+    /**
+     * The item's position in this stage's input, counted from 0 in the order items reach the
+     * stage (after a filter upstream, the kept items are numbered 0, 1, 2, ...). The same on a
+     * retry. -1 in onStart and onDone.
+     */
+    readonly index: number;
     /** Aborted when the run stops early or fails, or this item timed out. */
     readonly signal: AbortSignal;
   };
@@ -80,6 +86,12 @@ export interface StageOptions<C extends object = {}, S = void> {
   /** Shown in statistics and errors. Default: the operation and the function's name, e.g. `map(parse)`. */
   name?: string;
   /**
+   * At most this many calls started per second by this stage, across all its workers: calls are
+   * spaced evenly, with a burst of at most `workers` after a pause; retries count as calls.
+   * Waiting for the rate counts as waiting, not busy. Default: no limit.
+   */
+  rate?: number;
+  /**
    * Worker mode: move the ArrayBuffers (and typed arrays' buffers) in items to the
    * thread and in results back, instead of copying them; the sender's buffers are
    * detached. No effect in other modes. Default false.
@@ -98,7 +110,7 @@ export interface ResourceLimits {
 }
 
 /** @internal The operations a stage can perform with its function. */
-export type Operation = "map" | "flatMap" | "filter" | "each";
+export type Operation = "map" | "flatMap" | "filter" | "each" | "tap";
 
 /** @internal */
 export type StageFunction = (item: unknown, ctx: Record<string, unknown>) => unknown;
@@ -129,6 +141,8 @@ export interface ResolvedStageOptions {
   onDone: Hook | undefined;
   context: Record<string, unknown>;
   name: string | undefined;
+  /** Calls started per second; undefined means no limit. */
+  rate: number | undefined;
   transfer: boolean;
   onError: OnError;
   retries: number;
@@ -164,6 +178,7 @@ const KNOWN = new Set([
   "onDone",
   "context",
   "name",
+  "rate",
   "transfer",
   "resourceLimits",
   "connection",
@@ -214,13 +229,17 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   if (typeof context !== "object" || context === null || Array.isArray(context)) {
     throw new TypeError(`${operation}(): option "context" must be an object of named values, got ${describe(context)}`);
   }
-  for (const reserved of ["worker", "signal"]) {
+  for (const reserved of ["worker", "index", "signal"]) {
     if (reserved in context) {
       throw new TypeError(`${operation}(): option "context" must not have a key "${reserved}": ctx.${reserved} is set by pipelab`);
     }
   }
   if (o.name !== undefined && (typeof o.name !== "string" || o.name.length === 0)) {
     throw new TypeError(`${operation}(): option "name" must be a non-empty string, got ${describe(o.name)}`);
+  }
+  const { rate } = o;
+  if (rate !== undefined && (typeof rate !== "number" || !(rate > 0 && rate < Infinity))) {
+    throw new RangeError(`${operation}(): option "rate" must be a positive number of calls per second, got ${describe(rate)}`);
   }
   const onError = o.onError ?? "raise";
   if (!ON_ERROR.includes(onError)) {
@@ -238,6 +257,9 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   const retryDelay = o.retryDelay ?? 0;
   if (typeof retryDelay !== "number" || !(retryDelay >= 0 && retryDelay <= MAX_TIMER_MS)) {
     throw new RangeError(`${operation}(): option "retryDelay" must be a number of milliseconds from 0 to ${MAX_TIMER_MS}, got ${describe(retryDelay)}`);
+  }
+  if (operation === "tap" && o.transfer) {
+    throw new TypeError(`tap(): option "transfer" cannot be used: the item passes on from this thread unchanged, and a transferred item would be gone from it`);
   }
   if (retries > 0 && o.transfer) {
     throw new TypeError(
@@ -280,6 +302,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     onDone: o.onDone as Hook | undefined,
     context: context as Record<string, unknown>,
     name: o.name,
+    rate,
     transfer: o.transfer ?? false,
     onError,
     retries,

@@ -5,7 +5,7 @@
  */
 import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
-import { encodeContext, functionToWire } from "./executors/function-source";
+import { encodeContext, functionToWire, readsIndex } from "./executors/function-source";
 import { CsvEncoder } from "./sinks/csv-encoder";
 import { collectDataFrame } from "./sinks/dataframe-sink";
 import {
@@ -92,6 +92,16 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   each<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<never, Failed | T> {
     return this.stage("each", fn, options);
+  }
+
+  /**
+   * Calls `fn` for its side effect and passes each item on unchanged (what `fn` returns is
+   * ignored; awaited when it is a promise). Any mode; in worker mode the item goes on from the
+   * main thread: `fn` sees a copy, and a change it makes there stays there.
+   * @example from(rows).tap((row, ctx) => ctx.index % 1000 === 0 && console.log(row)).map(score)
+   */
+  tap<C extends object = {}, W = void>(fn: StageFn<T, unknown, C, W> | ModuleFunction, options?: StageOptions<C, W>): Pipeline<T, Failed | T> {
+    return this.stage("tap", fn, options);
   }
 
   /**
@@ -224,7 +234,15 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
       // Cluster code loads only when a stage uses cluster mode.
       (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
     }
-    const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
+    const step: StageStep = {
+      type: "stage",
+      operation,
+      fn: resolvedFn,
+      options: resolved,
+      defaultName,
+      wire,
+      readsIndex: wire !== undefined && readsIndex(wire.fn),
+    };
     return this.with(step);
   }
 

@@ -80,6 +80,8 @@ export class RunParts {
     const readable = this.plan.source.readInThreads;
     if (!readable || !first || !first.every(fusable) || this.plan.steps.some((step) => step.type === "ordered")) return undefined;
     const group = first as StageStep[];
+    // Behind the file reader in the threads, the first stage could not number its rows for ctx.index.
+    if (group[0]!.readsIndex) return undefined;
     const lead = group[0]!;
     const wire = {
       operation: "flatMap" as const,

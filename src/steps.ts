@@ -16,6 +16,8 @@ export interface StageStep {
   readonly defaultName: string;
   /** Worker mode: the function, hooks and context encoded for the trip to a thread. */
   readonly wire: Omit<StageWire, "stage"> | undefined;
+  /** Worker mode: the function may read `ctx.index` (see readsIndex), so it runs first in a fused group or alone. */
+  readonly readsIndex: boolean;
 }
 
 export interface OrderedStep {
@@ -67,7 +69,8 @@ export function uniqueNames(steps: readonly Step[]): string[] {
  * Whether `next` can run fused after the stages of `group`: worker stages inside the same threads
  * (executors/fused-chain.ts), sync stages in one call on the main thread
  * (executors/in-process-chain.ts). Both need the same workers, order and failure handling, and
- * nothing per item at one stage: retries, a timeout or onError "collect" end a group. Sync stages
+ * nothing per item at one stage: retries, a timeout, a rate or onError "collect" end a group, and a
+ * worker stage that reads `ctx.index` can only start one. Sync stages
  * with onError "skip" do not fuse across a flatMap (one child failing must not drop its siblings).
  */
 export function fusesAfter(group: readonly StageStep[], next: Step): next is StageStep {
@@ -76,7 +79,8 @@ export function fusesAfter(group: readonly StageStep[], next: Step): next is Sta
   const a = first.options;
   const b = next.options;
   const alike = a.workers === b.workers && a.ordered === b.ordered && a.onError === b.onError && a.transfer === b.transfer;
-  if (fusable(first) && fusable(next)) return alike;
+  // Threads number only the items they were sent: a later stage's input is spread over them.
+  if (fusable(first) && fusable(next)) return alike && !next.readsIndex;
   const expands = [...group, next].some((step) => step.operation === "flatMap");
   return alike && fusableInProcess(first) && fusableInProcess(next) && (a.onError === "raise" || !expands);
 }
@@ -85,13 +89,13 @@ export function fusesAfter(group: readonly StageStep[], next: Step): next is Sta
 export function fusable(step: Step): step is StageStep {
   if (step.type !== "stage" || !step.wire) return false;
   const o = step.options;
-  return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined;
+  return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined && o.rate === undefined;
 }
 
 /** A sync stage that can run fused with the sync stages next to it. */
 function fusableInProcess(step: StageStep): boolean {
   const o = step.options;
-  return o.mode === "sync" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect";
+  return o.mode === "sync" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.rate === undefined;
 }
 
 /**

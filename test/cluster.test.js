@@ -63,6 +63,21 @@ test("results equal the sequential ones, in order, through 3 worker processes; e
   assert.deepEqual(await leftovers(), []);
 });
 
+test("ctx.index reaches cluster workers (jobs run two at a time, each with its own index), and tap passes items on", { skip }, async () => {
+  const out = await range(0, 300)
+    .map(async (x, ctx) => {
+      const index = ctx.index;
+      await new Promise((resolve) => setTimeout(resolve, x % 3));
+      return [x, index, ctx.index];
+    }, cluster())
+    .tap((pair) => pair.length, cluster())
+    .toArray({ progress: false });
+  assert.deepEqual(
+    out,
+    sequential(300, (x) => [x, x, x]),
+  );
+});
+
 test("with a single worker process the result is the same", { skip }, async () => {
   // Redis database 1: the three other workers watch database 0 and never see this run.
   const url = `${redis.url}/1`;

@@ -109,7 +109,11 @@ export class ClusterExecutor implements Executor {
     const jobId = `b${this.nextJob++}`;
     this.pending.set(jobId, tasks);
     this.counters.batches++;
-    this.toAdd.push({ name: "batch", data: { values: tasks.map((t) => t.envelope.value) }, opts: { jobId, removeOnComplete: true, removeOnFail: true } });
+    this.toAdd.push({
+      name: "batch",
+      data: { values: tasks.map((t) => t.envelope.value), indexes: tasks.map((t) => t.index) },
+      opts: { jobId, removeOnComplete: true, removeOnFail: true },
+    });
     // Batches gathered in the same turn go to Redis in one bulk add.
     this.adding ??= Promise.resolve().then(() => this.addGathered());
   }

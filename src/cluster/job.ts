@@ -7,6 +7,8 @@ import type { WireError } from "../executors/wire";
 
 export interface JobData {
   values: unknown[];
+  /** Each item's position in the stage's input (`ctx.index`). */
+  indexes?: number[];
 }
 
 export interface JobResult {

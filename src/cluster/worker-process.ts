@@ -103,9 +103,9 @@ export class ClusterWorker {
 
   private async serve(name: string, stage: StageWire): Promise<void> {
     const controller = new AbortController();
-    const ctx: Record<string, unknown> = { worker: WORKER_ID.pid, signal: controller.signal };
+    const ctx: Record<string, unknown> = { worker: WORKER_ID.pid, index: -1, signal: controller.signal };
     const { fn, onDone } = await startStage(stage, ctx);
-    const worker = new Worker<JobData, JobResult>(name, (job) => answerJob(stage, fn, ctx, job.data.values), {
+    const worker = new Worker<JobData, JobResult>(name, (job) => answerJob(stage, fn, ctx, job.data), {
       connection: connectionFromUrl(this.options.connection),
       concurrency: this.options.concurrency ?? stage.concurrency ?? 1,
       // A worker that dies loses its lock soon, and another takes its job over.
@@ -149,8 +149,9 @@ export class ClusterWorker {
 }
 
 /** Runs a job's batch as a worker thread would (the same loop); results travel as JSON, so undefined becomes null. */
-async function answerJob(stage: StageWire, fn: WorkerFn, ctx: Record<string, unknown>, values: unknown[]): Promise<JobResult> {
-  const { results, errors, busyMs } = await runBatch(stage, fn, ctx, values);
+async function answerJob(stage: StageWire, fn: WorkerFn, ctx: Record<string, unknown>, { values, indexes }: JobData): Promise<JobResult> {
+  // Jobs may run at once (concurrency > 1): each gets its own view of ctx, where its items' index is set.
+  const { results, errors, busyMs } = await runBatch(stage, fn, Object.create(ctx) as Record<string, unknown>, values, { indexes });
   return { values: results.map((result) => (result === undefined ? null : result)), ...(errors ? { errors } : {}), busyMs, ...WORKER_ID };
 }
 

@@ -7,6 +7,8 @@
 /** An item as an executor sees it. `slot` is the executor's to set. */
 export interface ExecutorTask {
   readonly envelope: { readonly value: unknown };
+  /** The item's position in the stage's input (its function's `ctx.index`). */
+  readonly index: number;
   slot: number;
 }
 

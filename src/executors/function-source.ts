@@ -5,8 +5,10 @@
  * Functions nested in `context` travel the same way.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { ResolvedModuleFunction } from "../options";
 
 export type FunctionWire =
@@ -47,6 +49,24 @@ export function functionToWire(fn: Function | ResolvedModuleFunction, what: stri
 export function functionUrl(source: string): string {
   return `pipelab-function-${createHash("sha1").update(source).digest("hex").slice(0, 12)}`;
 }
+
+/**
+ * Whether the function may read `ctx.index`: its source, or its module's file, mentions `index`.
+ * Erring towards yes only costs fusion (steps.ts); a module that is a package is not read, so yes.
+ * @example readsIndex({ kind: "source", source: "(row, { index }) => index", name: "" }) // true
+ */
+export function readsIndex(fn: FunctionWire): boolean {
+  if (fn.kind === "global") return false;
+  if (fn.kind === "source") return INDEX_WORD.test(fn.source);
+  if (!fn.module.startsWith("file:")) return true;
+  try {
+    return INDEX_WORD.test(readFileSync(fileURLToPath(fn.module), "utf8"));
+  } catch {
+    return true;
+  }
+}
+
+const INDEX_WORD = /\bindex\b/;
 
 /** A frame's line in a compiled function is this many lines below the line of its source. */
 export const FUNCTION_LINE_OFFSET = 2;

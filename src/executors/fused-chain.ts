@@ -77,7 +77,7 @@ export async function finishChain(chain: StartedChain): Promise<void> {
 export async function runChainBatch(
   chain: StartedChain,
   values: unknown[],
-  { signal, check }: { signal?: AbortSignal; check?: (result: unknown) => void } = {},
+  { signal, indexes, check }: { signal?: AbortSignal; indexes?: number[]; check?: (result: unknown) => void } = {},
 ): Promise<ChainOutcome> {
   const { links } = chain;
   const expands = links.some((link) => link.operation === "flatMap");
@@ -89,6 +89,9 @@ export async function runChainBatch(
   const started = performance.now();
   for (let i = 0; i < values.length; i++) {
     if (signal?.aborted) return { results, dropped, errors, tallies, busyMs: performance.now() - started, aborted: true };
+    // The first stage's ctx.index is the item's position in the group's input. The later stages
+    // see -1: their inputs are numbered across threads, so steps.ts does not fuse a stage that reads it.
+    chain.contexts[0]!.index = indexes?.[i] ?? -1;
     const outcome = await throughChain(chain, values[i], tallies, carryOn);
     if (outcome.failed) {
       results.push(undefined);
@@ -198,6 +201,10 @@ async function stageOn(
         }
         if (operation === "map") {
           next.push(result);
+          nextOrigins?.push(origins![i]!);
+          tally[1]++;
+        } else if (operation === "tap") {
+          next.push(item);
           nextOrigins?.push(origins![i]!);
           tally[1]++;
         } else if (operation === "filter") {

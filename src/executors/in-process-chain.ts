@@ -98,7 +98,7 @@ export class InProcessChainExecutor implements Executor {
       counters.itemsOut++;
       return result;
     }
-    if (link.operation === "filter" && result) {
+    if ((link.operation === "filter" && result) || link.operation === "tap") {
       counters.itemsOut++;
       return item;
     }
@@ -119,9 +119,11 @@ export class InProcessChainExecutor implements Executor {
   /** Calls stage `at` on `item`, counted in its row; a throw fails the item at that stage. */
   private invoke(at: number, item: unknown, slot: number): unknown {
     const link = this.links[at]!;
-    this.began = link.counters.itemsIn++ % SAMPLE === 0 ? performance.now() : 0;
+    // Items reach each stage one at a time, so the count so far is this item's ctx.index there.
+    const index = link.counters.itemsIn++;
+    this.began = index % SAMPLE === 0 ? performance.now() : 0;
     try {
-      return this.stages[at]!.callWith(item, slot);
+      return this.stages[at]!.callWith(item, slot, index);
     } catch (error) {
       return this.failed(link, error);
     }
@@ -153,6 +155,9 @@ export class InProcessChainExecutor implements Executor {
       case "map":
         counters.itemsOut++;
         return this.pass(at + 1, result, slot, out);
+      case "tap":
+        counters.itemsOut++;
+        return this.pass(at + 1, item, slot, out);
       case "filter":
         if (!result) {
           counters.filtered++;

@@ -27,7 +27,7 @@ export class InProcessExecutor implements Executor {
   async start(): Promise<void> {
     const { workers, context, onStart } = this.options;
     for (let worker = 0; worker < workers; worker++) {
-      this.contexts.push({ ...context, worker, signal: this.signal });
+      this.contexts.push({ ...context, worker, index: -1, signal: this.signal });
       this.freeSlots.push(workers - 1 - worker);
     }
     if (this.options.timeout > 0) for (let worker = 0; worker < workers; worker++) this.giveNewSignal(worker);
@@ -60,12 +60,18 @@ export class InProcessExecutor implements Executor {
   }
 
   call(task: ExecutorTask): unknown {
-    return this.fn!(task.envelope.value, this.contexts[task.slot]!);
+    return this.callWith(task.envelope.value, task.slot, task.index);
   }
 
-  /** Calls the function on `value` in worker `slot`'s ctx (fused stages call one stage after another). */
-  callWith(value: unknown, slot: number): unknown {
-    return this.fn!(value, this.contexts[slot]!);
+  /**
+   * Calls the function on `value`, the `index`-th item of the stage's input, in worker `slot`'s ctx
+   * (fused stages call one stage after another). A slot runs one call at a time, so its ctx can
+   * carry the item's index until the call is over.
+   */
+  callWith(value: unknown, slot: number, index: number): unknown {
+    const ctx = this.contexts[slot]!;
+    ctx.index = index;
+    return this.fn!(value, ctx);
   }
 
   /**
@@ -101,6 +107,7 @@ export class InProcessExecutor implements Executor {
     for (const stopListening of this.stopListeners) stopListening();
     const { onDone } = this.options;
     if (!onDone) return;
+    for (const ctx of this.contexts) ctx.index = -1;
     if (this.starting) await (abandon ? withDeadline(this.starting, STOP_GRACE_MS, undefined) : this.starting);
     const results = await Promise.allSettled(
       this.contexts.map(async (ctx, worker) => {

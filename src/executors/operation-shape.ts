@@ -1,10 +1,11 @@
 /**
  * How a stage function's result travels back from another thread or machine:
- * filter -> boolean, flatMap -> an array of its children, each -> nothing.
+ * filter -> boolean, flatMap -> an array of its children, each and tap -> nothing
+ * (a tap's item goes on from the main thread's copy).
  */
 import type { Operation } from "../options";
 
-/** Shapes a result for the trip back: filter -> boolean, flatMap -> array, each -> nothing. */
+/** Shapes a result for the trip back: filter -> boolean, flatMap -> array, each and tap -> nothing. */
 export function shape(operation: Operation, result: unknown): unknown {
   switch (operation) {
     case "map":
@@ -12,6 +13,7 @@ export function shape(operation: Operation, result: unknown): unknown {
     case "filter":
       return Boolean(result);
     case "each":
+    case "tap":
       return undefined;
     case "flatMap":
       return collect(result);

@@ -57,6 +57,7 @@ export interface BatchOutcome {
 /**
  * Runs one batch, one item at a time. Unless the stage carries on past failures, the
  * batch stops at its first failure (the run fails on that item: the rest must not run).
+ * @param indexes each item's position in the stage's input, for `ctx.index`
  * @param check throws for a result that cannot travel back (worker threads: plain data only)
  */
 export async function runBatch(
@@ -64,7 +65,7 @@ export async function runBatch(
   fn: WorkerFn,
   ctx: Record<string, unknown>,
   values: unknown[],
-  { signal, check }: { signal?: AbortSignal; check?: (result: unknown) => void } = {},
+  { signal, indexes, check }: { signal?: AbortSignal; indexes?: number[]; check?: (result: unknown) => void } = {},
 ): Promise<BatchOutcome> {
   // Filled by push, not `new Array(n)`: a holey array takes V8's slow, sparse serialization path.
   const results: unknown[] = [];
@@ -73,6 +74,7 @@ export async function runBatch(
   for (let i = 0; i < values.length; i++) {
     if (signal?.aborted) return { results, errors, busyMs: performance.now() - started, aborted: true };
     try {
+      ctx.index = indexes?.[i] ?? -1;
       let result = fn(values[i], ctx);
       if (isThenable(result)) result = await result;
       result = shape(stage.operation, result);

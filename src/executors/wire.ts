@@ -36,7 +36,7 @@ export interface ServeTask {
 
 export type ToWorker =
   /** A batch of items, answered by one "results" message, in order. */
-  | { type: "items"; values: unknown[] }
+  | { type: "items"; values: unknown[]; indexes: number[] }
   /** The run is stopping: abort ctx.signal and drop queued items. */
   | { type: "cancel" }
   /** Run onDone (if started) and end the serve task, which resolves to a ServeResult. */

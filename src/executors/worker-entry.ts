@@ -24,13 +24,19 @@ import {
   type WireError,
 } from "./wire";
 
+/** Items to run, with their positions in the stage's input (`ctx.index`). */
+interface Batch {
+  values: unknown[];
+  indexes: number[];
+}
+
 export default async function serve(task: ServeTask): Promise<ServeResult> {
   const { port, worker, stage } = task;
   const controller = new AbortController();
-  const ctx: Record<string, unknown> = { worker, signal: controller.signal };
+  const ctx: Record<string, unknown> = { worker, index: -1, signal: controller.signal };
   const send = (message: FromWorker) => port.postMessage(message);
   /** Batches in arrival order; an Error stands for one that could not be read. */
-  const batches: Array<unknown[] | Error> = [];
+  const batches: Array<Batch | Error> = [];
   let fn: WorkerFn | undefined;
   let onDone: WorkerFn | undefined;
   /** Fused stages: the chain replaces fn and onDone. */
@@ -78,7 +84,7 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
     port.on("message", async (message: ToWorker) => {
       switch (message.type) {
         case "items":
-          batches.push(message.values);
+          batches.push({ values: message.values, indexes: message.indexes });
           startDraining();
           return;
         case "cancel":
@@ -92,6 +98,7 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
           let error: WireError | undefined;
           if (started && (onDone || chain)) {
             try {
+              ctx.index = -1;
               if (chain) await finishChain(chain);
               else await onDone!(ctx, ctx);
             } catch (e) {
@@ -113,12 +120,12 @@ export default async function serve(task: ServeTask): Promise<ServeResult> {
 async function answer(
   port: MessagePort,
   stage: StageWire,
-  values: unknown[],
+  { values, indexes }: Batch,
   fn: WorkerFn,
   ctx: Record<string, unknown>,
   signal: AbortSignal,
 ): Promise<boolean> {
-  const { results, errors, busyMs, aborted } = await runBatch(stage, fn, ctx, values, { signal, check: checkResult });
+  const { results, errors, busyMs, aborted } = await runBatch(stage, fn, ctx, values, { signal, indexes, check: checkResult });
   if (aborted) return false;
   const message: FromWorker = { type: "results", values: results, errors, busyMs };
   const failed = errors !== undefined && !stage.continueOnError;
@@ -148,8 +155,8 @@ async function answer(
 }
 
 /** Runs one batch through fused stages and posts what came out, with what each stage did. */
-async function answerChain(port: MessagePort, stage: StageWire, values: unknown[], chain: StartedChain, signal: AbortSignal): Promise<boolean> {
-  const { results, dropped, errors, tallies, busyMs, aborted } = await runChainBatch(chain, values, { signal, check: checkResult });
+async function answerChain(port: MessagePort, stage: StageWire, { values, indexes }: Batch, chain: StartedChain, signal: AbortSignal): Promise<boolean> {
+  const { results, dropped, errors, tallies, busyMs, aborted } = await runChainBatch(chain, values, { signal, indexes, check: checkResult });
   if (aborted) return false;
   post(port, stage, { type: "results", values: results, errors, busyMs, dropped, tallies }, results);
   return errors !== undefined && !stage.continueOnError;

@@ -314,13 +314,14 @@ export class WorkerExecutor implements Executor {
     thread.sent.push({ tasks: batch, sentAt: performance.now() });
     this.counters.batches++;
     const values = batch.map((task) => task.envelope.value);
+    const indexes = batch.map((task) => task.index);
     try {
       if (this.wire.transfer) {
         const transfer = new Set<Transferable>();
         collectTransferables(values, transfer);
-        thread.send({ type: "items", values }, [...transfer]);
+        thread.send({ type: "items", values, indexes }, [...transfer]);
       } else {
-        thread.send({ type: "items", values });
+        thread.send({ type: "items", values, indexes });
       }
     } catch (error) {
       thread.sent.pop();

@@ -29,6 +29,7 @@ import type { StageCounters } from "../stats/stage-counters";
 import { decideFailure, stageError } from "./failure-policy";
 import { OutputQueue } from "./output-queue";
 import { CallClock, SLOW_ASYNC_MS, SLOW_CALL_MS } from "./call-clock";
+import { CallRate } from "./call-rate";
 import { type ExpansionHost, Expansions, type OrderWindow } from "./expansion";
 import { type Task, TaskPool } from "./task";
 
@@ -65,6 +66,10 @@ export class StageRunner {
   private stopped = false;
   private readonly clock: CallClock;
   private readonly expansions: Expansions;
+  /** With the `rate` option: when the next call may start. */
+  private readonly rate: CallRate | undefined;
+  /** Items taken so far: the next one's `ctx.index`. */
+  private arrivals = 0;
 
   constructor(
     private readonly stage: StageDefinition,
@@ -81,6 +86,8 @@ export class StageRunner {
     };
     this.queue = new OutputQueue(output, stage.options.ordered, counters, (task) => this.retire(task), onSpace);
     this.clock = new CallClock(counters, executor.timesItems);
+    const { rate, workers } = stage.options;
+    this.rate = rate === undefined ? undefined : new CallRate(rate, workers);
     this.expansions = new Expansions(this.expansionHost(), this.queue, output, stage.options, stage.keepPlaces, stage.order);
   }
 
@@ -118,6 +125,7 @@ export class StageRunner {
     } catch (error) {
       this.control.fail(this.wrap(error));
     }
+    this.rate?.stop();
     try {
       await this.executor.stop(this.stopped);
     } catch (error) {
@@ -134,6 +142,7 @@ export class StageRunner {
       if (this.expansions.serveWorkerWaiter()) continue;
       const roomInWindow = this.held + output.size < budget;
       if (roomInWindow && executor.hasRoom()) {
+        if (this.rate && (await this.waitedForTurn())) continue;
         const envelope = input.shift();
         if (envelope !== EMPTY) {
           this.accept(envelope);
@@ -164,6 +173,23 @@ export class StageRunner {
     if (!this.stopped) output.close();
   }
 
+  /**
+   * With `rate`: when the next item would start a call before its turn, waits until the turn
+   * comes (or anything else changes) and says so; the loop then looks again. Counted as waiting.
+   */
+  private async waitedForTurn(): Promise<boolean> {
+    const next = this.input.peek();
+    if (next === EMPTY || next.kind !== Kind.Value) return false;
+    const wait = this.rate!.take();
+    if (wait === 0) return false;
+    this.executor.flush();
+    this.rate!.wakeIn(wait, () => this.bell.ring());
+    const waitingSince = performance.now();
+    await this.bell.wait();
+    this.counters.waitingMs += performance.now() - waitingSince;
+    return true;
+  }
+
   private accept(envelope: Envelope): void {
     this.held++;
     const task = this.tasks.take(envelope);
@@ -177,6 +203,7 @@ export class StageRunner {
     }
     this.counters.itemsIn++;
     this.counters.inFlight++;
+    task.index = this.arrivals++;
     task.begin();
     if (this.stage.options.ordered) this.queue.enqueue(task);
     this.acquireWorker(task);
@@ -263,6 +290,10 @@ export class StageRunner {
         break;
       case "each":
         this.drop(task);
+        break;
+      case "tap":
+        // The item itself goes on, not what the function returned (nor, in worker mode, a copy).
+        queue.produce(task, envelope);
         break;
       case "flatMap":
         void this.expansions.expand(task, result);
@@ -351,8 +382,10 @@ export class StageRunner {
     this.finish(task);
   }
 
-  /** Calls again for a failed item; sent at once, since the stage loop may be asleep. */
+  /** Calls again for a failed item; sent at once, since the stage loop may be asleep. A retry waits for its turn under `rate`. */
   private retry(task: Task): void {
+    const wait = this.rate?.take() ?? 0;
+    if (wait > 0) return this.clock.arm(task, wait, (waited) => this.stopped || this.retry(waited));
     this.invoke(task);
     this.executor.flush();
   }
@@ -361,6 +394,7 @@ export class StageRunner {
   private halt(): void {
     this.stopped = true;
     this.clock.clearAll();
+    this.rate?.stop();
     this.expansions.halt();
     this.bell.ring();
   }

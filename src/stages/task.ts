@@ -15,6 +15,8 @@ export interface TaskSink {
 
 export class Task implements ExecutorTask {
   envelope!: Envelope;
+  /** The item's position in the stage's input, from 0 (`ctx.index`); the runner sets it when it takes the item. */
+  index = -1;
   /** The worker slot, the executor's to set (in-process executors); -1 while the task holds no worker. */
   slot = -1;
   /**

@@ -29,6 +29,9 @@ expectType<Equals<typeof kept, Pipeline<number, number>>>();
 const scaled = range(3).map((x, ctx) => x * ctx.k + ctx.worker, { mode: "worker", context: { k: 2 } });
 expectType<Equals<typeof scaled, Pipeline<number, number>>>();
 
+const tapped = from(["a"]).tap(async (s, ctx) => s.length + ctx.index, { rate: 5 });
+expectType<Equals<typeof tapped, Pipeline<string, string>>>();
+
 const started = range(3).map((x, ctx) => ctx.db.has(x), { onStart: () => ({ db: new Set<number>() }) });
 expectType<Equals<typeof started, Pipeline<boolean, number>>>();
 

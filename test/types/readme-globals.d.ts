@@ -18,6 +18,7 @@ declare const records: string[];
 declare function fetchPage(url: string): Promise<Page>;
 declare function parse(input: Page | string): ParsedPage;
 declare function isValid(page: ParsedPage): boolean;
+declare function checkLink(link: string): Promise<string>;
 declare const objectModeReadable: import("node:stream").Readable;
 declare const p: import("pipelab").Pipeline<{ id: number; score: number }>;
 declare const q: import("pipelab").Pipeline<string>;
