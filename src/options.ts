@@ -2,7 +2,11 @@
  * Stage options: their public types, their defaults, and the one place where
  * they are checked. Every check runs when the pipeline is built, so bad input
  * fails at the line that wrote it, with the option's name in the message.
+ *
+ * Longer than 300 lines because each option's type, documentation and check
+ * stay together here: the one place a reader looks for what an option accepts.
  */
+import { resolve as resolvePath } from "node:path";
 import { describe } from "./errors";
 
 /** How a stage calls its function: one at a time, concurrently on the event loop, on worker threads, or on worker processes anywhere through Redis. */
@@ -86,6 +90,13 @@ export interface StageOptions<C extends object = {}, S = void> {
   /** Shown in statistics and errors. Default: the operation and the function's name, e.g. `map(parse)`. */
   name?: string;
   /**
+   * Remember each item's result on disk, so that a later run (in this process or another) calls
+   * the function only for items it has not seen with this same function, context and onStart
+   * (map, flatMap and filter). `true` keeps the cache in `.pipelab-cache/` under the working
+   * directory; see CacheOptions. Default: no cache.
+   */
+  cache?: boolean | CacheOptions;
+  /**
    * At most this many calls started per second by this stage, across all its workers: calls are
    * spaced evenly, with a burst of at most `workers` after a pause; retries count as calls.
    * Waiting for the rate counts as waiting, not busy. Default: no limit.
@@ -100,6 +111,26 @@ export interface StageOptions<C extends object = {}, S = void> {
 }
 
 export type OnError = "raise" | "skip" | "collect";
+
+/** Where and how a stage keeps its results (the `cache` option). */
+export interface CacheOptions {
+  /**
+   * The cache's directory (relative to the working directory when the pipeline is built).
+   * @defaultValue ".pipelab-cache"
+   */
+  dir?: string;
+  /**
+   * The stage's name in the cache: it replaces the function's source in the entries' key, so
+   * results survive edits that do not change what the function computes (bump it when they do).
+   * The context and onStart still count. @defaultValue none: the function's source is the key
+   */
+  name?: string;
+  /**
+   * The most this stage's entries may take on disk; past it, the entries used least recently go
+   * first (checked when a run starts and ends). @defaultValue no limit
+   */
+  maxBytes?: number;
+}
 
 /** Per-thread limits in worker mode (a subset of Node's Worker resourceLimits). */
 export interface ResourceLimits {
@@ -143,6 +174,8 @@ export interface ResolvedStageOptions {
   name: string | undefined;
   /** Calls started per second; undefined means no limit. */
   rate: number | undefined;
+  /** The cache's absolute directory, name and size limit; undefined: no cache. */
+  cache: ResolvedCacheOptions | undefined;
   transfer: boolean;
   onError: OnError;
   retries: number;
@@ -156,7 +189,16 @@ export interface ResolvedStageOptions {
 }
 
 /** @internal */
+export interface ResolvedCacheOptions {
+  dir: string;
+  name: string | undefined;
+  maxBytes: number | undefined;
+}
+
+/** @internal */
 export const DEFAULT_MAXSIZE = 1000;
+const CACHE_KEYS = ["dir", "name", "maxBytes"];
+const CACHED_OPERATIONS: readonly Operation[] = ["map", "flatMap", "filter"];
 /** Each worker slot has its own context (and, in worker mode, its own thread): a bound that keeps a typo from exhausting memory. */
 const MAX_WORKERS = 10_000;
 /** @internal Node's timers cannot wait longer: a longer delay fires at once. */
@@ -179,6 +221,7 @@ const KNOWN = new Set([
   "context",
   "name",
   "rate",
+  "cache",
   "transfer",
   "resourceLimits",
   "connection",
@@ -241,6 +284,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   if (rate !== undefined && (typeof rate !== "number" || !(rate > 0 && rate < Infinity))) {
     throw new RangeError(`${operation}(): option "rate" must be a positive number of calls per second, got ${describe(rate)}`);
   }
+  const cache = resolveCache(operation, o.cache);
   const onError = o.onError ?? "raise";
   if (!ON_ERROR.includes(onError)) {
     throw new TypeError(`${operation}(): option "onError" must be one of ${ON_ERROR.map((m) => `"${m}"`).join(", ")}, got ${describe(onError)}`);
@@ -303,6 +347,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     context: context as Record<string, unknown>,
     name: o.name,
     rate,
+    cache,
     transfer: o.transfer ?? false,
     onError,
     retries,
@@ -312,4 +357,31 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
     connection,
     secret,
   };
+}
+
+/** The `cache` option: false/undefined (none), true (the defaults) or CacheOptions, checked. */
+function resolveCache(operation: Operation, cache: unknown): ResolvedCacheOptions | undefined {
+  if (cache === undefined || cache === false) return undefined;
+  if (cache !== true && (typeof cache !== "object" || cache === null || Array.isArray(cache))) {
+    throw new TypeError(`${operation}(): option "cache" must be true or an object like { dir, name, maxBytes }, got ${describe(cache)}`);
+  }
+  if (!CACHED_OPERATIONS.includes(operation)) {
+    throw new TypeError(`${operation}(): option "cache" applies to map, flatMap and filter (a stage whose results can be remembered)`);
+  }
+  const o = (cache === true ? {} : cache) as CacheOptions;
+  for (const key of Object.keys(o)) {
+    if (!CACHE_KEYS.includes(key)) throw new TypeError(`${operation}(): unknown key "${key}" in option "cache" (known: ${CACHE_KEYS.join(", ")})`);
+  }
+  for (const key of ["dir", "name"] as const) {
+    const value = o[key];
+    if (value !== undefined && (typeof value !== "string" || value.length === 0)) {
+      throw new TypeError(`${operation}(): option "cache.${key}" must be a non-empty string, got ${describe(value)}`);
+    }
+  }
+  const { maxBytes } = o;
+  if (maxBytes !== undefined && (typeof maxBytes !== "number" || !Number.isSafeInteger(maxBytes) || maxBytes <= 0)) {
+    throw new RangeError(`${operation}(): option "cache.maxBytes" must be a positive integer (bytes), got ${describe(maxBytes)}`);
+  }
+  // Resolved now: a notebook's working directory is where the pipeline was written.
+  return { dir: resolvePath(o.dir ?? ".pipelab-cache"), name: o.name, maxBytes };
 }

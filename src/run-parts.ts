@@ -12,6 +12,7 @@ import { InProcessExecutor } from "./executors/in-process";
 import type { RunControl } from "./run-control";
 import { pathToFileURL } from "node:url";
 import { encodeContext } from "./executors/function-source";
+import { StageCache } from "./cache/stage-cache";
 import { type FusedStage, fusedRunner } from "./stages/fused-stages";
 import { Source, type ThreadReadable } from "./stages/source";
 import { ReorderStage } from "./stages/reorder";
@@ -136,7 +137,15 @@ export class RunParts {
     } else if (step.type === "take") {
       runner = new TakeStage(step.count, input, output, control, counters, this.keepPlaces[at]!);
     } else {
-      const definition = { name, operation: step.operation, options: step.options, keepPlaces: this.keepPlaces[at]!, order: this.orderFor(step, at) };
+      const { cache, context, onStart } = step.options;
+      const definition = {
+        name,
+        operation: step.operation,
+        options: step.options,
+        keepPlaces: this.keepPlaces[at]!,
+        order: this.orderFor(step, at),
+        cache: cache && new StageCache(cache, { operation: step.operation, fn: step.fn, context, onStart, name: cache.name }, name),
+      };
       runner = new StageRunner(definition, input, output, executorFor(step, name, control, counters), control, counters);
     }
     const mode = step.type === "stage" ? step.options.mode : step.type;

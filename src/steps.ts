@@ -69,7 +69,7 @@ export function uniqueNames(steps: readonly Step[]): string[] {
  * Whether `next` can run fused after the stages of `group`: worker stages inside the same threads
  * (executors/fused-chain.ts), sync stages in one call on the main thread
  * (executors/in-process-chain.ts). Both need the same workers, order and failure handling, and
- * nothing per item at one stage: retries, a timeout, a rate or onError "collect" end a group, and a
+ * nothing per item at one stage: retries, a timeout, a rate, a cache or onError "collect" end a group, and a
  * worker stage that reads `ctx.index` can only start one. Sync stages
  * with onError "skip" do not fuse across a flatMap (one child failing must not drop its siblings).
  */
@@ -89,13 +89,18 @@ export function fusesAfter(group: readonly StageStep[], next: Step): next is Sta
 export function fusable(step: Step): step is StageStep {
   if (step.type !== "stage" || !step.wire) return false;
   const o = step.options;
-  return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined && o.rate === undefined;
+  return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined && perItemFree(o);
 }
 
 /** A sync stage that can run fused with the sync stages next to it. */
 function fusableInProcess(step: StageStep): boolean {
   const o = step.options;
-  return o.mode === "sync" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.rate === undefined;
+  return o.mode === "sync" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && perItemFree(o);
+}
+
+/** Nothing decided per item before the call: no rate to wait for, no cache to answer from. */
+function perItemFree(o: StageStep["options"]): boolean {
+  return o.rate === undefined && o.cache === undefined;
 }
 
 /**

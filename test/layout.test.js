@@ -19,6 +19,7 @@ const FLOORS = [
   ["stats/"],
   ["executors/"],
   ["cluster/"],
+  ["cache/"],
   ["stages/"],
   ["steps.ts"],
   ["run-parts.ts"],

@@ -30,8 +30,15 @@ import { decideFailure, stageError } from "./failure-policy";
 import { OutputQueue } from "./output-queue";
 import { CallClock, SLOW_ASYNC_MS, SLOW_CALL_MS } from "./call-clock";
 import { CallRate } from "./call-rate";
+import type { CacheProbe, StageCache } from "../cache/stage-cache";
 import { type ExpansionHost, Expansions, type OrderWindow } from "./expansion";
 import { type Task, TaskPool } from "./task";
+import { shape } from "../executors/operation-shape";
+
+/** A flatMap's children, all of them, for the cache: its result as an array. */
+async function collectChildren(result: unknown): Promise<unknown[]> {
+  return shape("flatMap", result) as unknown[] | Promise<unknown[]>;
+}
 
 export interface StageDefinition {
   name: string;
@@ -45,6 +52,8 @@ export interface StageDefinition {
    * item cannot make it hoard every other item's children.
    */
   order?: OrderWindow;
+  /** The stage's cache (option `cache`): items it knows are answered without a call. */
+  cache?: StageCache;
 }
 
 export class StageRunner {
@@ -120,6 +129,10 @@ export class StageRunner {
     this.control.signal.addEventListener("abort", halt, { once: true });
     try {
       // The executor hands back only the tasks it was given, which are Tasks.
+      if (this.stage.cache) {
+        this.counters.cached = true;
+        await this.stage.cache.open();
+      }
       await unlessAborted(this.executor.start(this.sink as ResultSink), this.control.signal, undefined);
       if (!this.stopped) await this.drive();
     } catch (error) {
@@ -128,6 +141,11 @@ export class StageRunner {
     this.rate?.stop();
     try {
       await this.executor.stop(this.stopped);
+    } catch (error) {
+      this.control.fail(this.wrap(error));
+    }
+    try {
+      await this.stage.cache?.close(this.counters.cacheHits, this.counters.cacheMisses);
     } catch (error) {
       this.control.fail(this.wrap(error));
     }
@@ -141,8 +159,9 @@ export class StageRunner {
       if (this.stopped) return;
       if (this.expansions.serveWorkerWaiter()) continue;
       const roomInWindow = this.held + output.size < budget;
-      if (roomInWindow && executor.hasRoom()) {
-        if (this.rate && (await this.waitedForTurn())) continue;
+      // A hit takes no worker: it may go while every worker is busy.
+      if (roomInWindow && (executor.hasRoom() || this.nextIsCached())) {
+        if (this.rate && !this.nextIsCached() && (await this.waitedForTurn())) continue;
         const envelope = input.shift();
         if (envelope !== EMPTY) {
           this.accept(envelope);
@@ -206,8 +225,52 @@ export class StageRunner {
     task.index = this.arrivals++;
     task.begin();
     if (this.stage.options.ordered) this.queue.enqueue(task);
+    if (this.stage.cache && this.answeredFromCache(task)) return;
     this.acquireWorker(task);
     this.invoke(task);
+  }
+
+  /** The cache's answer for the next item of the input, looked up once (the loop and accept() both ask). */
+  private probed: { envelope: Envelope; probe: CacheProbe | Error } | undefined;
+
+  private probe(envelope: Envelope): CacheProbe | Error {
+    if (this.probed?.envelope === envelope) return this.probed.probe;
+    let probe: CacheProbe | Error;
+    try {
+      probe = this.stage.cache!.look(envelope.value);
+    } catch (error) {
+      probe = error as Error;
+    }
+    this.probed = { envelope, probe };
+    return probe;
+  }
+
+  /** Whether the next input item has its result in the cache. */
+  private nextIsCached(): boolean {
+    if (!this.stage.cache) return false;
+    const next = this.input.peek();
+    if (next === EMPTY || next.kind !== Kind.Value) return false;
+    const probe = this.probe(next);
+    return !(probe instanceof Error) && probe.hit;
+  }
+
+  /** A hit: the item is answered without a call. A miss: the task keeps the key its result is stored under. */
+  private answeredFromCache(task: Task): boolean {
+    const probe = this.probe(task.envelope);
+    this.probed = undefined;
+    if (probe instanceof Error) {
+      // An item that cannot be a key fails as a call would, but calling again cannot help.
+      this.failItem(task, probe, false);
+      return true;
+    }
+    if (!probe.hit) {
+      this.counters.cacheMisses++;
+      task.cacheKey = probe.key;
+      return false;
+    }
+    this.counters.cacheHits++;
+    this.complete(task, probe.value);
+    return true;
   }
 
   /** Calls the function for an acquired task (again, for a retry) and takes care of its result. */
@@ -273,6 +336,7 @@ export class StageRunner {
     if (startedAt > 0) this.clock.record(performance.now() - startedAt, task.weight, SLOW_ASYNC_MS);
     const { envelope } = task;
     const { queue } = this;
+    if (task.cacheKey !== undefined && !this.stored(task, result)) return;
     if (result === FILTERED) {
       // Fused stages filtered it out inside the thread.
       this.drop(task);
@@ -300,6 +364,34 @@ export class StageRunner {
         return;
     }
     this.finish(task);
+  }
+
+  /**
+   * Stores a miss's result under its key (a flatMap's children as an array, collected first when
+   * they came as an iterator). False when the item failed or its children are still being collected.
+   */
+  private stored(task: Task, result: unknown): boolean {
+    const key = task.cacheKey!;
+    const { operation } = this.stage;
+    if (operation === "flatMap" && !Array.isArray(result)) {
+      task.cacheKey = undefined;
+      void collectChildren(result).then(
+        (children) => {
+          task.cacheKey = key;
+          this.complete(task, children);
+        },
+        (error: unknown) => this.failItem(task, error),
+      );
+      return false;
+    }
+    task.cacheKey = undefined;
+    try {
+      this.stage.cache!.remember(key, operation === "filter" ? Boolean(result) : result);
+    } catch (error) {
+      this.failItem(task, error, false);
+      return false;
+    }
+    return true;
   }
 
   /** A filter rejected the item, or an each stage consumed it: it leaves only its place behind. */
@@ -354,10 +446,10 @@ export class StageRunner {
    * onError says: fail the run, or drop the item (keeping it in `failures` for
    * "collect") and go on.
    */
-  private failItem(task: Task, error: unknown): void {
+  private failItem(task: Task, error: unknown, retryable = true): void {
     this.clock.clear(task);
     if (this.stopped || !task.live) return;
-    const action = decideFailure(this.stage.options, task.attempts, error, task.children === 0);
+    const action = decideFailure(this.stage.options, task.attempts, error, retryable && task.children === 0);
     if (action.kind === "retry") {
       task.retried();
       this.counters.retries++;

@@ -17,6 +17,8 @@ export class Task implements ExecutorTask {
   envelope!: Envelope;
   /** The item's position in the stage's input, from 0 (`ctx.index`); the runner sets it when it takes the item. */
   index = -1;
+  /** A cached stage's miss: the key its result is stored under once the function answers. */
+  cacheKey: string | undefined = undefined;
   /** The worker slot, the executor's to set (in-process executors); -1 while the task holds no worker. */
   slot = -1;
   /**
@@ -193,6 +195,7 @@ export class Task implements ExecutorTask {
 
   /** Back to the pool: only for a task nothing refers to any more (done, written, out of the queue). */
   reset(): void {
+    this.cacheKey = undefined;
     this.envelope = undefined as never;
     this.slot = -1;
     this.hasWorker = false;

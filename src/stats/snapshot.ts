@@ -78,6 +78,10 @@ export interface StageStats {
   retries: number;
   /** Cluster mode: each worker process that answered, with its items and busy time. */
   remoteWorkers: RemoteWorkerStats[];
+  /** A stage with the cache option: items answered from the cache (no call, no worker, not busy). */
+  cacheHits?: number;
+  /** A stage with the cache option: items its function was called for. */
+  cacheMisses?: number;
 }
 
 export interface RemoteWorkerStats {

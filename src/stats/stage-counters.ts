@@ -32,6 +32,10 @@ export class StageCounters {
   batches = 0;
   /** Calls made again for items that failed (option retries). */
   retries = 0;
+  /** A stage with the cache option: its items answered from the cache, and those its function was called for. */
+  cached = false;
+  cacheHits = 0;
+  cacheMisses = 0;
   /** onError "collect": the failed items kept, up to the stage's maxFailures. */
   readonly failures: StageFailure[] = [];
   /** onError "collect": failed items past maxFailures, counted but not kept. */
@@ -89,5 +93,6 @@ export function stageStats(info: { name: string; mode: StageStats["mode"]; worke
     batches: c.batches,
     retries: c.retries,
     remoteWorkers: [...c.remote.values()].map((w) => ({ ...w })),
+    ...(c.cached ? { cacheHits: c.cacheHits, cacheMisses: c.cacheMisses } : {}),
   };
 }
