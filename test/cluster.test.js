@@ -78,6 +78,27 @@ test("ctx.index reaches cluster workers (jobs run two at a time, each with its o
   );
 });
 
+test("a cached cluster stage is answered from the cache on the main thread: the second run sends no job", { skip }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "pipelab-cluster-cache-"));
+  try {
+    const build = () => range(0, 200).map((x) => x * 7, cluster({ name: "seven", cache: { dir } }));
+    const first = build();
+    assert.deepEqual(
+      await first.toArray({ progress: false }),
+      sequential(200, (x) => x * 7),
+    );
+    const second = build();
+    assert.deepEqual(
+      await second.toArray({ progress: false }),
+      sequential(200, (x) => x * 7),
+    );
+    const stage = second.stats().stages[1];
+    assert.deepEqual([stage.cacheHits, stage.cacheMisses, stage.batches], [200, 0, 0]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("with a single worker process the result is the same", { skip }, async () => {
   // Redis database 1: the three other workers watch database 0 and never see this run.
   const url = `${redis.url}/1`;
