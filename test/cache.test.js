@@ -269,3 +269,24 @@ test("a process that used a cache exits by itself", async () => {
   assert.equal(result.timedOut, false);
   assert.equal(result.stdout.trim(), "100");
 });
+
+test("the text table, the HTML table and the progress lines show a cached stage's hits", async () => {
+  const { statsHtml } = require("../dist/display/stats-html");
+  const { progressLines } = require("../dist/display/progress-lines");
+  const dir = fresh();
+  const p = range(8).map((x) => x, { name: "same", cache: { dir } });
+  await p.run({ progress: false });
+  await range(10)
+    .map((x) => x, { name: "same", cache: { dir } })
+    .run({ progress: false });
+  const again = range(10).map((x) => x, { name: "same", cache: { dir } });
+  await again.run({ progress: false });
+  const snapshot = again.stats();
+  assert.match(String(snapshot), /^same cache: 10 hits, 0 misses \(100% without a call\)$/m);
+  assert.ok(statsHtml(snapshot).includes("<b>same</b> cache: 10 hits, 0 misses (100% without a call)"));
+  assert.match(
+    progressLines(snapshot).find((l) => l.startsWith("  same")),
+    /10 cache hits$/,
+  );
+  assert.equal(snapshot.stages[0].cacheHits, undefined, "a stage without cache shows none");
+});

@@ -26,7 +26,8 @@ export function progressLines(stats: RunSnapshot): string[] {
     const busy = `${Math.round(s.utilization * 100)}%`.padStart(4) + " ";
     const queue = `${fillBar(s.queue.current, s.queue.maxsize)} ${s.queue.current}/${s.queue.maxsize || "∞"}`;
     const errors = s.errors > 0 ? `  ${s.errors} errors` : "";
-    return `  ${s.name.padEnd(nameWidth)} ${count} ${rate} ${busy}${queue}${errors}`;
+    const hits = s.cacheHits !== undefined ? `  ${s.cacheHits.toLocaleString("en-US")} cache hits` : "";
+    return `  ${s.name.padEnd(nameWidth)} ${count} ${rate} ${busy}${queue}${errors}${hits}`;
   });
   return [head, ...lines];
 }

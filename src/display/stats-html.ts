@@ -7,7 +7,7 @@
  */
 import type { RunSnapshot, StageStats } from "../stats/snapshot";
 import { escapeHtml, type HtmlCell, type HtmlColumn, htmlTable } from "./html";
-import { mainThreadText } from "./stats-table";
+import { cacheText, mainThreadText } from "./stats-table";
 
 const STATUS_COLOR: Record<RunSnapshot["status"], string> = {
   running: "#1f77b4",
@@ -100,6 +100,10 @@ export function statsHtml(stats: RunSnapshot): string {
         `<div><b>${escapeHtml(stage.name)}</b> ran on: ${stage.remoteWorkers.map((w) => escapeHtml(`${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`)).join(", ")}</div>`,
     )
     .join("");
+  const cached = stats.stages
+    .filter((stage) => stage.cacheHits !== undefined)
+    .map((stage) => `<div><b>${escapeHtml(stage.name)}</b> ${escapeHtml(cacheText(stage))}</div>`)
+    .join("");
   const notes = (stats.notes ?? []).map((n) => `<div>note: <b>${escapeHtml(n.stage)}</b>: ${escapeHtml(n.note)}</div>`).join("");
-  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}${notes}</div>`;
+  return `<div class="pipelab-stats" style="font-family:sans-serif;font-size:13px"><div>${lines.join("<br>")}</div>${table}${remote}${cached}${notes}</div>`;
 }

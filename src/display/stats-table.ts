@@ -49,8 +49,17 @@ export function formatStatsTable(stats: RunSnapshot): string {
     .map(
       (stage) => `${stage.name} ran on: ${stage.remoteWorkers.map((w) => `${w.host}:${w.pid} (${count(w.items)} items, busy ${ms(w.busyMs)} ms)`).join(", ")}`,
     );
+  const cached = stats.stages.filter((stage) => stage.cacheHits !== undefined).map((stage) => `${stage.name} ${cacheText(stage)}`);
   const notes = (stats.notes ?? []).map((n) => `note: ${n.stage}: ${n.note}`);
-  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote, ...notes].join("\n");
+  return [...header, line(COLUMNS.map((c) => c.title)), ...cells.map(line), ...remote, ...cached, ...notes].join("\n");
+}
+
+/** "cache: 950 hits, 50 misses (95% without a call)" for a stage with the cache option. */
+export function cacheText(stage: Pick<StageStats, "cacheHits" | "cacheMisses">): string {
+  const hits = stage.cacheHits ?? 0;
+  const misses = stage.cacheMisses ?? 0;
+  const share = hits + misses > 0 ? ` (${Math.round((hits / (hits + misses)) * 100)}% without a call)` : "";
+  return `cache: ${count(hits)} hits, ${count(misses)} misses${share}`;
 }
 
 /** ", main thread 96% busy" for a status line: how busy the event loop was over the run (nothing before it starts). */
