@@ -1,6 +1,6 @@
 /**
  * The key of an item in a stage's cache: a canonical text of the item, so that the same data
- * gives the same key whatever the order of its objects' keys, behind the stage's id. Only data
+ * gives the same key whatever the order of its objects' keys. Only data
  * has such a text (what structured clone keeps, and no class instances): anything else is a
  * TypeError naming where in the item it is.
  */
@@ -10,18 +10,13 @@ import { createHash } from "node:crypto";
 const MAX_TEXT = 1000;
 
 /**
- * The entry key of `item` in the stage whose cache id is `stageId`.
- * @example entryKey("3f2a…", { b: 1, a: 2 }) === entryKey("3f2a…", { a: 2, b: 1 })
+ * The entry key of `item` in its stage's table.
+ * @example entryKey({ b: 1, a: 2 }) === entryKey({ a: 2, b: 1 })
  */
-export function entryKey(stageId: string, item: unknown): string {
+export function entryKey(item: unknown): string {
   const text = canonicalText(item);
-  return text.length <= MAX_TEXT ? `${stageId}:${text}` : `${stageId}#${createHash("sha256").update(text).digest("base64")}`;
-}
-
-/** Where a stage's keys start and end, for counting and clearing them. */
-export function stageRange(stageId: string): { start: string; end: string } {
-  // ":" and "#" (after the id) sort between "!" and ";".
-  return { start: `${stageId}!`, end: `${stageId};` };
+  // A canonical text never starts with "#" (strings are quoted): no hash can be taken for an item's own text.
+  return text.length <= MAX_TEXT ? text : `#${createHash("sha256").update(text).digest("base64")}`;
 }
 
 /**

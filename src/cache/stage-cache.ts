@@ -8,13 +8,14 @@
 import { findUncloneable } from "../executors/wire";
 import type { ResolvedCacheOptions } from "../options";
 import { entryKey } from "./cache-key";
-import { ResultStore } from "./result-store";
+import { ResultStore, type StageEntries } from "./result-store";
 import { type StageIdentity, stageCacheId } from "./stage-identity";
 
 export type CacheProbe = { hit: true; value: unknown } | { hit: false; key: string };
 
 export class StageCache {
   private store: ResultStore | undefined;
+  private entries: StageEntries | undefined;
   private id = "";
 
   constructor(
@@ -31,6 +32,7 @@ export class StageCache {
     // Recorded now, so that cache.info() and cache.clear({ name }) find a run that never finishes.
     this.store.setRecord(this.id, { ...this.store.record(this.id), ...this.label() });
     const { maxBytes } = this.settings;
+    this.entries = this.store.entriesOf(this.id, maxBytes !== undefined);
     if (maxBytes !== undefined) await this.store.evict(this.id, maxBytes);
   }
 
@@ -39,9 +41,8 @@ export class StageCache {
    * Throws a TypeError for an item that cannot be a key.
    */
   look(item: unknown): CacheProbe {
-    const key = entryKey(this.id, item);
-    const found = this.store!.get(key);
-    if (this.settings.maxBytes !== undefined) this.store!.touch(key);
+    const key = entryKey(item);
+    const found = this.entries!.get(key);
     return found ? { hit: true, value: found[0] } : { hit: false, key };
   }
 
@@ -49,7 +50,7 @@ export class StageCache {
   remember(key: string, result: unknown): void {
     const problem = findUncloneable(result, "result");
     if (problem) throw new TypeError(`cache: ${problem}; a cached stage's results must be plain data to be stored`);
-    this.store!.put(key, result);
+    this.entries!.put(key, result);
   }
 
   private label(): { stage: string; name?: string } {
