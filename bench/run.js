@@ -365,6 +365,7 @@ async function main() {
     csvImport: io.csvImport,
     cluster: require("./cluster").cluster,
     realData: require("./real-data").realData,
+    cache: require("./cache").cache,
   };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;
