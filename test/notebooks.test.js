@@ -195,6 +195,23 @@ check("03-export.ipynb", "the CSV is written and read back into a DataFrame prev
   );
 });
 
+check("04-iterate.ipynb", "the re-run answers every lookup from the cache, and the run after an interrupt calls only the rest", (nb) => {
+  const texts = outputsOf(nb).map((o) => join_(o.text ?? o.data?.["text/plain"] ?? ""));
+  assert.ok(
+    texts.some((t) => /\(400 of 400 lookups from the cache\)/.test(t)),
+    texts.join("\n"),
+  );
+  assert.ok(
+    texts.some((t) => /AbortError|cancelled/.test(t)),
+    "the interrupted run says so",
+  );
+  const resumed = texts.map((t) => /resumed: (\d+) from the cache, (\d+) called/.exec(t)).find(Boolean);
+  assert.ok(resumed, texts.join("\n"));
+  const [hits, called] = [Number(resumed[1]), Number(resumed[2])];
+  assert.equal(hits + called, 1000);
+  assert.ok(hits >= 400 && called > 0, `${hits} hits, ${called} called`);
+});
+
 test("the plain tslab kernel: display() sends whole bundles, and live progress shows there too", { skip: !jupyterFound && missing }, () => {
   const run = executed.get(PLAIN);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
