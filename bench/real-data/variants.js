@@ -214,6 +214,7 @@ const WORKLOADS = {
     "pipelab sync": pipelabCSV(work.withDistance, sync),
     "pipelab worker ×2": pipelabCSV(work.withDistance, worker),
     "pipelab sync, cast": pipelabCSV(work.withDistanceTyped, sync, { cast: { latitude: "number", longitude: "number" } }),
+    "pipelab worker ×2, cast": pipelabCSV(work.withDistanceTyped, worker, { cast: { latitude: "number", longitude: "number" } }),
     "csv-parse loop": csvParseLoop(work.withDistance),
     "uDSV loop": udsvLoop(work.withDistanceTyped),
     danfojs,
