@@ -3,9 +3,7 @@
  * returns a new Pipeline; nothing runs until the pipeline is consumed, and
  * every consumption is a new run from the source.
  */
-import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
-import { encodeContext, functionToWire } from "./executors/function-source";
 import { CsvEncoder } from "./sinks/csv-encoder";
 import { collectDataFrame } from "./sinks/dataframe-sink";
 import {
@@ -23,11 +21,10 @@ import { JsonlEncoder } from "./sinks/jsonl-encoder";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
 import { describe } from "./errors";
-import { type ModuleFunction, type Operation, resolveStageOptions, type StageContext, type StageOptions } from "./options";
-import { resolveStageFunction } from "./stage-function";
+import type { ModuleFunction, Operation, StageContext, StageOptions } from "./options";
 import { RunStats } from "./run-stats";
 import type { RunSnapshot } from "./stats/snapshot";
-import type { Plan, StageStep, Step } from "./steps";
+import { type Plan, stageStep, type Step } from "./steps";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
 
@@ -203,41 +200,13 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<never, never> {
-    const resolved = resolveStageOptions(operation, options);
-    const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
-    const defaultName = defaultStageName(operation, resolvedFn);
-    const what = `${operation}(): the stage function`;
-    const wire =
-      resolved.mode === "worker" || resolved.mode === "cluster"
-        ? {
-            operation,
-            fn: functionToWire(resolvedFn, what),
-            onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
-            onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
-            context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
-            transfer: resolved.transfer,
-            continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
-            ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
-          }
-        : undefined;
-    if (wire && resolved.mode === "cluster" && !resolved.secret) {
-      // Cluster code loads only when a stage uses cluster mode.
-      (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
-    }
-    const step: StageStep = { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
-    return this.with(step);
+    return this.with(stageStep(operation, fn, options));
   }
 
   /** A pipeline with one more step; typed by the public method that adds it. */
   private with(step: Step): Pipeline<never, never> {
     return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
   }
-}
-
-/** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
-function defaultStageName(operation: Operation, fn: Function | { module: string; export: string }): string {
-  if (typeof fn === "function") return fn.name ? `${operation}(${fn.name})` : operation;
-  return `${operation}(${fn.export === "default" ? basename(fn.module) : fn.export})`;
 }
 
 /**

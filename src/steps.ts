@@ -3,9 +3,11 @@
  * when it was added, and what follows from them alone (the names shown, the
  * window of an ordered() step). The builder makes these; the supervisor runs them.
  */
+import { encodeContext, functionToWire } from "./executors/function-source";
 import type { StageWire } from "./executors/wire";
 import type { Source } from "./stages/source";
-import { DEFAULT_MAXSIZE, type Operation, type ResolvedModuleFunction, type ResolvedStageOptions, type StageFunction } from "./options";
+import { DEFAULT_MAXSIZE, type Operation, type ResolvedModuleFunction, type ResolvedStageOptions, resolveStageOptions, type StageFunction } from "./options";
+import { defaultStageName, resolveStageFunction } from "./stage-function";
 
 export interface StageStep {
   readonly type: "stage";
@@ -28,6 +30,32 @@ export interface TakeStep {
 }
 
 export type Step = StageStep | OrderedStep | TakeStep;
+
+/** @internal The step of `map`, `flatMap`, `filter` or `each` with `fn` and `options`, checked (and encoded for threads and processes). */
+export function stageStep(operation: Operation, fn: unknown, options: unknown): StageStep {
+  const resolved = resolveStageOptions(operation, options);
+  const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
+  const defaultName = defaultStageName(operation, resolvedFn);
+  const what = `${operation}(): the stage function`;
+  const wire =
+    resolved.mode === "worker" || resolved.mode === "cluster"
+      ? {
+          operation,
+          fn: functionToWire(resolvedFn, what),
+          onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
+          onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
+          context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
+          transfer: resolved.transfer,
+          continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
+          ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
+        }
+      : undefined;
+  if (wire && resolved.mode === "cluster" && !resolved.secret) {
+    // Cluster code loads only when a stage uses cluster mode.
+    (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
+  }
+  return { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire };
+}
 
 /** Where a pipeline's items come from: one source, or several pipelines merged by concat(). */
 export interface Plan {
