@@ -6,6 +6,8 @@ export { fromJSONL } from "./sources/jsonl-file-source";
 export type { StageFn, Expansion } from "./pipeline";
 export type { Mode, ModuleFunction, OnError, ResourceLimits, StageContext, StageOptions, StartValues } from "./options";
 export type { SourceInput } from "./stages/source";
+export type { BatchOptions } from "./stages/batch";
+export type { DistinctOptions } from "./stages/distinct";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
@@ -20,6 +22,7 @@ export type {
   StageNote,
   StageRow,
   StageStats,
+  StepMode,
   TimelineSample,
 } from "./stats/snapshot";
 export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";

@@ -25,6 +25,9 @@ import type { ModuleFunction, Operation, StageContext, StageOptions } from "./op
 import { RunStats } from "./run-stats";
 import type { RunSnapshot } from "./stats/snapshot";
 import { type Plan, stageStep, type Step } from "./steps";
+import { type BatchOptions, batchStep } from "./stages/batch";
+import { type DistinctOptions, distinctStep } from "./stages/distinct";
+import { dropStep } from "./stages/drop";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
 
@@ -108,6 +111,31 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
       throw new RangeError(`take(): count must be a non-negative integer, got ${describe(count)}`);
     }
     return this.with({ type: "take", count });
+  }
+
+  /**
+   * Groups consecutive items into arrays of `size`; shorter when `ms` has passed since a batch's first item, and at the end.
+   * @example from(rows).batch(500, { ms: 1000 }).each(insertMany)     // [[row0, ..., row499], ...]
+   */
+  batch(size: number, options?: BatchOptions): Pipeline<T[], Failed> {
+    return this.with(batchStep(size, options));
+  }
+
+  /**
+   * Skips the first `count` items.
+   * @example range(10).drop(7).toArray()                                // [7, 8, 9]
+   */
+  drop(count: number): Pipeline<T, Failed> {
+    return this.with(dropStep(count));
+  }
+
+  /**
+   * The first item of each key: `key(item)` (may be async), or the item itself; keys compare as Map keys do (NaN equals NaN,
+   * objects by identity). Every key is kept until the run ends: memory grows with their number (`maxKeys` bounds it).
+   * @example from(users).distinct((u) => u.email.toLowerCase())
+   */
+  distinct(key?: (item: T) => unknown, options?: DistinctOptions): Pipeline<T, Failed> {
+    return this.with(distinctStep(key, options));
   }
 
   /**

@@ -19,7 +19,7 @@ import { stageNotes } from "./stats/notes";
 import type { RunSnapshot, RunStatus } from "./stats/snapshot";
 import { stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
-import type { Plan } from "./steps";
+import { outputBound, type Plan } from "./steps";
 
 /**
  * One run of a pipeline, consumed as an async iterator. Starts on the first
@@ -192,7 +192,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private build(): void {
     const { steps } = this.plan;
     this.buffers.push(new BoundedBuffer(DEFAULT_MAXSIZE));
-    for (const step of steps) this.buffers.push(new BoundedBuffer(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE));
+    for (const step of steps) this.buffers.push(new BoundedBuffer(outputBound(step)));
     const controls = Array.from({ length: steps.length + 1 }, (_, position) => this.control(position));
     this.parts.push(...new RunParts(this.plan, this.buffers, controls).parts);
   }
