@@ -28,6 +28,7 @@ import { type Plan, stageStep, type Step } from "./steps";
 import { type BatchOptions, batchStep } from "./stages/batch";
 import { type DistinctOptions, distinctStep } from "./stages/distinct";
 import { dropStep } from "./stages/drop";
+import { checkReducer, countRun, reduceRun } from "./sinks/reduce";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
 
@@ -136,6 +137,23 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   distinct(key?: (item: T) => unknown, options?: DistinctOptions): Pipeline<T, Failed> {
     return this.with(distinctStep(key, options));
+  }
+
+  /**
+   * Runs the pipeline and folds its results, in the order they come out, with `fn` (which may be async), from `initial`.
+   * @example const total = await from(orders).reduce((sum, o) => sum + o.amount, 0)
+   */
+  async reduce<A>(fn: (acc: A, item: T) => A | PromiseLike<A>, initial: A, options?: RunOptions): Promise<A> {
+    checkReducer(fn);
+    return reduceRun(this.start(resolveRunOptions("reduce()", options).run), fn, initial);
+  }
+
+  /**
+   * Runs the pipeline and resolves to the number of its results.
+   * @example const errors = await from(lines).filter(isError).count()
+   */
+  async count(options?: RunOptions): Promise<number> {
+    return countRun(this.start(resolveRunOptions("count()", options).run));
   }
 
   /**
