@@ -106,7 +106,7 @@ export function messageOf(error: unknown): string {
 
 /** @internal A short description of a bad value for an error message. */
 export function describe(value: unknown): string {
-  if (value === null) return "null";
+  if (value === null || value === undefined) return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (Array.isArray(value)) return "an array";

@@ -8,6 +8,8 @@ export type { CacheOptions, Mode, ModuleFunction, OnError, ResourceLimits, Stage
 export { cache } from "./cache/cache-admin";
 export type { CachedStageInfo, CacheLocation } from "./cache/cache-admin";
 export type { SourceInput } from "./stages/source";
+export type { BatchOptions } from "./stages/batch";
+export type { DistinctOptions } from "./stages/distinct";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
@@ -22,6 +24,7 @@ export type {
   StageNote,
   StageRow,
   StageStats,
+  StepMode,
   TimelineSample,
 } from "./stats/snapshot";
 export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";

@@ -3,9 +3,7 @@
  * returns a new Pipeline; nothing runs until the pipeline is consumed, and
  * every consumption is a new run from the source.
  */
-import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
-import { encodeContext, functionToWire, readsIndex } from "./executors/function-source";
 import { CsvEncoder } from "./sinks/csv-encoder";
 import { collectDataFrame } from "./sinks/dataframe-sink";
 import {
@@ -23,11 +21,14 @@ import { JsonlEncoder } from "./sinks/jsonl-encoder";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
 import { describe } from "./errors";
-import { type ModuleFunction, type Operation, resolveStageOptions, type StageContext, type StageOptions } from "./options";
-import { resolveStageFunction } from "./stage-function";
+import type { ModuleFunction, Operation, StageContext, StageOptions } from "./options";
 import { RunStats } from "./run-stats";
 import type { RunSnapshot } from "./stats/snapshot";
-import type { Plan, StageStep, Step } from "./steps";
+import { type Plan, stageStep, type Step } from "./steps";
+import { type BatchOptions, batchStep } from "./stages/batch";
+import { type DistinctOptions, distinctStep } from "./stages/distinct";
+import { dropStep } from "./stages/drop";
+import { checkReducer, countRun, reduceRun } from "./sinks/reduce";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
 
@@ -124,6 +125,48 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   /**
+   * Groups consecutive items into arrays of `size`; shorter when `ms` has passed since a batch's first item, and at the end.
+   * @example from(rows).batch(500, { ms: 1000 }).each(insertMany)     // [[row0, ..., row499], ...]
+   */
+  batch(size: number, options?: BatchOptions): Pipeline<T[], Failed> {
+    return this.with(batchStep(size, options));
+  }
+
+  /**
+   * Skips the first `count` items.
+   * @example range(10).drop(7).toArray()                                // [7, 8, 9]
+   */
+  drop(count: number): Pipeline<T, Failed> {
+    return this.with(dropStep(count));
+  }
+
+  /**
+   * The first item of each key: `key(item)` (may be async), or the item itself; keys compare as Map keys do (NaN equals NaN,
+   * objects by identity). Every key is kept until the run ends: memory grows with their number (`maxKeys` bounds it).
+   * @example from(users).distinct((u) => u.email.toLowerCase())
+   */
+  distinct(key?: (item: T) => unknown, options?: DistinctOptions): Pipeline<T, Failed> {
+    return this.with(distinctStep(key, options));
+  }
+
+  /**
+   * Runs the pipeline and folds its results, in the order they come out, with `fn` (which may be async), from `initial`.
+   * @example const total = await from(orders).reduce((sum, o) => sum + o.amount, 0)
+   */
+  async reduce<A>(fn: (acc: A, item: T) => A | PromiseLike<A>, initial: A, options?: RunOptions): Promise<A> {
+    checkReducer(fn);
+    return reduceRun(this.start(resolveRunOptions("reduce()", options).run), fn, initial);
+  }
+
+  /**
+   * Runs the pipeline and resolves to the number of its results.
+   * @example const errors = await from(lines).filter(isError).count()
+   */
+  async count(options?: RunOptions): Promise<number> {
+    return countRun(this.start(resolveRunOptions("count()", options).run));
+  }
+
+  /**
    * Starts a run and streams its results; `for await (const x of p)` does the same without options.
    * @example for await (const x of p.iterate({ signal: AbortSignal.timeout(5000) })) console.log(x)
    */
@@ -213,49 +256,13 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   private stage(operation: Operation, fn: unknown, options: unknown): Pipeline<never, never> {
-    const resolved = resolveStageOptions(operation, options);
-    const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
-    const defaultName = defaultStageName(operation, resolvedFn);
-    const what = `${operation}(): the stage function`;
-    const wire =
-      resolved.mode === "worker" || resolved.mode === "cluster"
-        ? {
-            operation,
-            fn: functionToWire(resolvedFn, what),
-            onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
-            onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
-            context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
-            transfer: resolved.transfer,
-            continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
-            ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
-          }
-        : undefined;
-    if (wire && resolved.mode === "cluster" && !resolved.secret) {
-      // Cluster code loads only when a stage uses cluster mode.
-      (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
-    }
-    const step: StageStep = {
-      type: "stage",
-      operation,
-      fn: resolvedFn,
-      options: resolved,
-      defaultName,
-      wire,
-      readsIndex: wire !== undefined && readsIndex(wire.fn),
-    };
-    return this.with(step);
+    return this.with(stageStep(operation, fn, options));
   }
 
   /** A pipeline with one more step; typed by the public method that adds it. */
   private with(step: Step): Pipeline<never, never> {
     return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
   }
-}
-
-/** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
-function defaultStageName(operation: Operation, fn: Function | { module: string; export: string }): string {
-  if (typeof fn === "function") return fn.name ? `${operation}(${fn.name})` : operation;
-  return `${operation}(${fn.export === "default" ? basename(fn.module) : fn.export})`;
 }
 
 /**

@@ -1,19 +1,23 @@
 /**
  * The parts of one run, built from its plan: the source pump, a runner per
- * step (ordered(), take, a stage), and one runner for each group of worker
- * stages that run fused. Each part has the counters of its row in the
- * statistics; a fused group's stages keep a row each.
+ * step (ordered(), take, batch, drop, distinct, a stage), and one runner for
+ * each group of worker stages that run fused. Each part has the counters of
+ * its row in the statistics; a fused group's stages keep a row each.
  */
-import type { BoundedBuffer } from "./buffer";
+import { BoundedBuffer } from "./buffer";
 import { Doorbell } from "./doorbell";
 import type { Envelope } from "./envelope";
 import type { Executor } from "./executors/executor";
 import { InProcessExecutor } from "./executors/in-process";
+import { DEFAULT_MAXSIZE } from "./options";
 import type { RunControl } from "./run-control";
 import { pathToFileURL } from "node:url";
 import { encodeContext } from "./executors/function-source";
 import { StageCache } from "./cache/stage-cache";
 import { type FusedStage, fusedRunner } from "./stages/fused-stages";
+import { BatchStage } from "./stages/batch";
+import { distinctFilter } from "./stages/distinct";
+import { DropStage } from "./stages/drop";
 import { Source, type ThreadReadable } from "./stages/source";
 import { ReorderStage } from "./stages/reorder";
 import { type SourceGate, SourcePump } from "./stages/source-pump";
@@ -21,7 +25,7 @@ import { StageRunner } from "./stages/stage-runner";
 import { TakeStage } from "./stages/take";
 import type { StageStats } from "./stats/snapshot";
 import { newCounters, type StageCounters } from "./stats/stage-counters";
-import { fusable, fusedGroups, orderWindow, type Plan, type StageStep, type Step, uniqueNames } from "./steps";
+import { arrivesUnordered, fusable, fusedGroups, orderWindow, type Plan, type StageStep, type Step, uniqueNames } from "./steps";
 
 export interface Part {
   stats: Pick<StageStats, "name" | "mode" | "workers" | "fused">;
@@ -34,8 +38,13 @@ export class RunParts {
   private readonly counters: StageCounters[];
   /** An ordered() step needs place markers from every stage before it. */
   private readonly keepPlaces: boolean[];
-  /** ordered() stages, built first: the stages upstream of one watch its progress. */
+  /**
+   * ordered() stages, built first: the stages upstream of one watch its progress. Under a batch's
+   * index, the ordered() that puts its input back in order (see sortInput).
+   */
   private readonly reorders = new Map<number, ReorderStage>();
+  /** A batch's input in source order, by the batch's index. */
+  private readonly sortedInputs = new Map<number, BoundedBuffer<Envelope>>();
   readonly parts: Part[] = [];
 
   /**
@@ -54,6 +63,8 @@ export class RunParts {
     steps.forEach((step, i) => {
       if (step.type === "ordered") {
         this.reorders.set(i, new ReorderStage(buffers[i]!, buffers[i + 1]!, controls[i + 1]!, this.counters[i + 1]!, this.keepPlaces[i]!));
+      } else if (step.type === "batch" && this.keepPlaces[i] && arrivesUnordered(steps, i)) {
+        this.sortInput(i);
       }
     });
     const groups = fusedGroups(steps);
@@ -136,6 +147,18 @@ export class RunParts {
       runner = this.reorders.get(at)!;
     } else if (step.type === "take") {
       runner = new TakeStage(step.count, input, output, control, counters, this.keepPlaces[at]!);
+    } else if (step.type === "drop") {
+      runner = new DropStage(step.count, input, output, control, counters, this.keepPlaces[at]!);
+    } else if (step.type === "batch") {
+      const sorted = this.sortedInputs.get(at);
+      const batch = new BatchStage(step.size, step.ms, sorted ?? input, output, control, counters, this.keepPlaces[at]!);
+      const reorder = sorted && this.reorders.get(at)!;
+      runner = reorder ? { run: () => Promise.all([reorder.run(), batch.run()]).then(() => {}) } : batch;
+    } else if (step.type === "distinct") {
+      // A fresh predicate per run: every run starts with no keys seen.
+      const definition = { name, operation: "filter" as const, options: step.options, keepPlaces: this.keepPlaces[at]! };
+      const executor = new InProcessExecutor(distinctFilter(step.key, step.maxKeys), step.options, control.signal);
+      runner = new StageRunner(definition, input, output, executor, control, counters);
     } else {
       const { cache, context, onStart } = step.options;
       const definition = {
@@ -151,6 +174,21 @@ export class RunParts {
     const mode = step.type === "stage" ? step.options.mode : step.type;
     const workers = step.type === "stage" ? step.options.workers : 1;
     this.parts.push({ stats: { name, mode, workers }, counters, run: () => runner.run() });
+  }
+
+  /**
+   * A batch before an ordered() whose items may arrive out of order (an unordered stage before it)
+   * first puts them back in source order, with an ordered() of its own and no row: so a batch holds
+   * consecutive items, and ordered() after it gives what the pipeline would give were every stage
+   * ordered. Stages before it that watch an ordered() (a flatMap's window) watch this one.
+   */
+  private sortInput(at: number): void {
+    const sorted = new BoundedBuffer<Envelope>(DEFAULT_MAXSIZE);
+    const control = this.controls[at + 1]!;
+    // The supervisor aborts the buffers it made when the run stops; this one is the batch's to abort.
+    control.signal.addEventListener("abort", () => sorted.abort(), { once: true });
+    this.sortedInputs.set(at, sorted);
+    this.reorders.set(at, new ReorderStage(this.buffers[at]!, sorted, control, newCounters(), true));
   }
 
   /**

@@ -3,7 +3,7 @@
  * module's export, resolved against the working directory (a cluster worker
  * resolves it on its own disk instead).
  */
-import { isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe } from "./errors";
 import type { Mode, ModuleFunction, Operation, ResolvedModuleFunction, StageFunction } from "./options";
@@ -22,6 +22,12 @@ export function resolveStageFunction(operation: Operation, fn: unknown, mode?: M
     return { module: resolveModule(spec.module), export: exportName };
   }
   throw new TypeError(`${operation}(): expected a function or { module, export }, got ${describe(fn)}`);
+}
+
+/** `map(parse)`, `map` for an anonymous function, `map(worker.js)` for a module's default export. */
+export function defaultStageName(operation: Operation, fn: Function | ResolvedModuleFunction): string {
+  if (typeof fn === "function") return fn.name ? `${operation}(${fn.name})` : operation;
+  return `${operation}(${fn.export === "default" ? basename(fn.module) : fn.export})`;
 }
 
 function resolveModule(specifier: string): string {

@@ -1,11 +1,18 @@
 /**
  * What a pipeline is made of: its source and a list of steps, each checked
- * when it was added, and what follows from them alone (the names shown, the
- * window of an ordered() step). The builder makes these; the supervisor runs them.
+ * when it was added (a stage here, the other steps in their own files under
+ * stages/), and what follows from them alone (the names shown, the window of
+ * an ordered() step, each step's output bound). The builder makes these; the
+ * supervisor runs them.
  */
+import { encodeContext, functionToWire, readsIndex } from "./executors/function-source";
 import type { StageWire } from "./executors/wire";
+import type { BatchStep } from "./stages/batch";
+import type { DistinctStep } from "./stages/distinct";
+import type { DropStep } from "./stages/drop";
 import type { Source } from "./stages/source";
-import { DEFAULT_MAXSIZE, type Operation, type ResolvedModuleFunction, type ResolvedStageOptions, type StageFunction } from "./options";
+import { DEFAULT_MAXSIZE, type Operation, type ResolvedModuleFunction, type ResolvedStageOptions, resolveStageOptions, type StageFunction } from "./options";
+import { defaultStageName, resolveStageFunction } from "./stage-function";
 
 export interface StageStep {
   readonly type: "stage";
@@ -29,7 +36,33 @@ export interface TakeStep {
   readonly count: number;
 }
 
-export type Step = StageStep | OrderedStep | TakeStep;
+export type Step = StageStep | OrderedStep | TakeStep | BatchStep | DropStep | DistinctStep;
+
+/** @internal The step of `map`, `flatMap`, `filter` or `each` with `fn` and `options`, checked (and encoded for threads and processes). */
+export function stageStep(operation: Operation, fn: unknown, options: unknown): StageStep {
+  const resolved = resolveStageOptions(operation, options);
+  const resolvedFn = resolveStageFunction(operation, fn, resolved.mode);
+  const defaultName = defaultStageName(operation, resolvedFn);
+  const what = `${operation}(): the stage function`;
+  const wire =
+    resolved.mode === "worker" || resolved.mode === "cluster"
+      ? {
+          operation,
+          fn: functionToWire(resolvedFn, what),
+          onStart: resolved.onStart && functionToWire(resolved.onStart, `${operation}(): option "onStart"`),
+          onDone: resolved.onDone && functionToWire(resolved.onDone, `${operation}(): option "onDone"`),
+          context: encodeContext(resolved.context, `${operation}(): option "context"`) as Record<string, unknown>,
+          transfer: resolved.transfer,
+          continueOnError: resolved.onError !== "raise" || resolved.retries > 0,
+          ...(resolved.mode === "cluster" ? { concurrency: resolved.workers } : {}),
+        }
+      : undefined;
+  if (wire && resolved.mode === "cluster" && !resolved.secret) {
+    // Cluster code loads only when a stage uses cluster mode.
+    (require("./cluster/function-vetting") as typeof import("./cluster/function-vetting")).refuseUnsignedSource(operation, wire);
+  }
+  return { type: "stage", operation, fn: resolvedFn, options: resolved, defaultName, wire, readsIndex: wire !== undefined && readsIndex(wire.fn) };
+}
 
 /** Where a pipeline's items come from: one source, or several pipelines merged by concat(). */
 export interface Plan {
@@ -45,24 +78,63 @@ export interface Plan {
 export function orderWindow(steps: readonly Step[]): number {
   let window = DEFAULT_MAXSIZE;
   for (const step of steps) {
-    if (step.type !== "stage") {
-      window += DEFAULT_MAXSIZE + 1;
+    if (step.type === "stage") {
+      window += step.options.budget;
       continue;
     }
-    window += step.options.budget;
+    window += DEFAULT_MAXSIZE + 1;
+    // What a batch holds: the one it gathers and those in its output buffer. Without them in the window, a
+    // batch larger than the window would wait for items the source may not read yet.
+    if (step.type === "batch") window += step.size * (1 + outputBound(step));
   }
   return window;
+}
+
+/**
+ * The bound of a step's output buffer, in envelopes. A batch's is about DEFAULT_MAXSIZE items' worth of
+ * batches (at least one), so that what waits after a batch takes no more memory than what waits after a stage.
+ */
+export function outputBound(step: Step): number {
+  if (step.type === "stage") return step.options.maxsize;
+  if (step.type === "batch") return Math.ceil(DEFAULT_MAXSIZE / step.size);
+  return DEFAULT_MAXSIZE;
+}
+
+/**
+ * Whether items may reach step `at` out of source order: a stage with `ordered: false` runs before it,
+ * with no ordered() in between.
+ */
+export function arrivesUnordered(steps: readonly Step[], at: number): boolean {
+  for (let i = at - 1; i >= 0; i--) {
+    const step = steps[i]!;
+    if (step.type === "ordered") return false;
+    if (step.type === "stage" && !step.options.ordered) return true;
+  }
+  return false;
 }
 
 /** Each step's name in statistics and errors: its own or its default, numbered when repeated. */
 export function uniqueNames(steps: readonly Step[]): string[] {
   const seen = new Map<string, number>();
   return steps.map((step) => {
-    const base = step.type === "stage" ? (step.options.name ?? step.defaultName) : step.type;
+    const base = baseName(step);
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
     return count === 1 ? base : `${base} #${count}`;
   });
+}
+
+/** A step's name before numbering: its own, or its default (a batch's says its size, which the next row counts in). */
+function baseName(step: Step): string {
+  switch (step.type) {
+    case "stage":
+    case "distinct":
+      return step.options.name ?? step.defaultName;
+    case "batch":
+      return step.name ?? `batch(${step.size})`;
+    default:
+      return step.type;
+  }
 }
 
 /**

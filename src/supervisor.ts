@@ -6,7 +6,7 @@
  */
 import { BoundedBuffer, EMPTY } from "./buffer";
 import { type LiveProgress, startProgress } from "./display/progress";
-import { type Envelope, Kind } from "./envelope";
+import { type Envelope, type ItemKey, Kind } from "./envelope";
 import { AbortError } from "./errors";
 import { cancelOnInterrupt } from "./kernel/interrupt";
 import { DEFAULT_MAXSIZE } from "./options";
@@ -19,7 +19,7 @@ import { stageNotes } from "./stats/notes";
 import type { RunSnapshot, RunStatus } from "./stats/snapshot";
 import { stageStats } from "./stats/stage-counters";
 import { Timeline } from "./stats/timeline";
-import type { Plan } from "./steps";
+import { outputBound, type Plan } from "./steps";
 
 /**
  * One run of a pipeline, consumed as an async iterator. Starts on the first
@@ -76,25 +76,37 @@ export class Run<T> implements AsyncIterableIterator<T> {
    * and resolves when the run has ended and torn down. If `onItem` returns a
    * promise (a file writer that must wait for the disk), the next result waits
    * for it, so the run's buffers bound memory. If `onItem` throws or rejects,
-   * the run is cancelled and the error rethrown.
+   * the run is cancelled and the error rethrown; or, given `failure`, the run
+   * fails with the error it makes of it (naming the item by its key), and that
+   * error is thrown once the run has torn down.
    */
-  async drain(onItem: (value: T) => void | PromiseLike<void>): Promise<void> {
+  async drain(onItem: (value: T, key: ItemKey) => void | PromiseLike<void>, failure?: (error: unknown, key: ItemKey) => Error): Promise<void> {
     if (!this.launched) this.launch();
     const last = this.buffers[this.buffers.length - 1]!;
+    let key: ItemKey = 0;
     try {
       for (;;) {
         let envelope;
         while ((envelope = last.shift()) !== EMPTY) {
           if (envelope.kind !== Kind.Value) continue;
-          const wait = onItem(envelope.value as T);
+          key = envelope.key;
+          const wait = onItem(envelope.value as T, key);
           if (wait) await wait;
         }
         if (last.finished) break;
         await last.whenReadable();
       }
     } catch (error) {
+      if (!failure) {
+        await this.return().catch(() => {});
+        throw error;
+      }
+      const failed = failure(error, key);
+      // The stages may all have finished already (the results were waiting in the last buffer): the run still failed.
+      if (this.status === "done") [this.status, this.error] = ["failed", failed];
+      else this.fail(failed);
       await this.return().catch(() => {});
-      throw error;
+      throw this.error ?? failed;
     }
     await this.conclude();
   }
@@ -192,7 +204,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private build(): void {
     const { steps } = this.plan;
     this.buffers.push(new BoundedBuffer(DEFAULT_MAXSIZE));
-    for (const step of steps) this.buffers.push(new BoundedBuffer(step.type === "stage" ? step.options.maxsize : DEFAULT_MAXSIZE));
+    for (const step of steps) this.buffers.push(new BoundedBuffer(outputBound(step)));
     const controls = Array.from({ length: steps.length + 1 }, (_, position) => this.control(position));
     this.parts.push(...new RunParts(this.plan, this.buffers, controls).parts);
   }

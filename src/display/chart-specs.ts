@@ -2,7 +2,7 @@
  * Vega-Lite v5 specs of a run, built from one statistics snapshot with the
  * data inline (so a saved notebook or .vl.json file is self-contained).
  */
-import type { RunSnapshot, StageStats, TimelineSample } from "../stats/snapshot";
+import { isWorkingStage, type RunSnapshot, type StageStats, type TimelineSample } from "../stats/snapshot";
 
 export type ChartKind = "throughput" | "queues" | "latency" | "utilization";
 
@@ -30,7 +30,6 @@ type Sample = Pick<TimelineSample, "atMs" | "itemsOut">;
 
 /** Stage names in pipeline order, so colours and rows keep the order of the pipeline. */
 const stageOrder = (stages: StageStats[]) => stages.map((s) => s.name);
-const isStage = (s: StageStats) => s.mode !== "source" && s.mode !== "ordered" && s.mode !== "take";
 
 /**
  * The samples that bound the throughput intervals: each interval lasts at least 1/MAX_INTERVALS
@@ -78,7 +77,7 @@ function queueRows(stats: RunSnapshot): Row[] {
 
 function latencyRows(stats: RunSnapshot): Row[] {
   return stats.stages
-    .filter(isStage)
+    .filter(isWorkingStage)
     .flatMap((stage) =>
       (["p50", "p90", "p99", "max"] as const)
         .map((percentile) => ({ stage: stage.name, percentile, ms: stage.latency[percentile] }))
@@ -87,7 +86,7 @@ function latencyRows(stats: RunSnapshot): Row[] {
 }
 
 function utilizationRows(stats: RunSnapshot): Row[] {
-  return stats.stages.filter(isStage).map((stage) => ({
+  return stats.stages.filter(isWorkingStage).map((stage) => ({
     stage: stage.name,
     utilization: stage.utilization,
     role: stage.name === stats.bottleneck?.stage ? "bottleneck" : "stage",

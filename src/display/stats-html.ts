@@ -29,8 +29,9 @@ function barCell(fraction: number, color: string, label: string): HtmlCell {
   return { html: escapeHtml(label), numeric: true, style: `background:${layer(color, percent)},${layer("#e6e6e6", 100)}` };
 }
 
-/** "async ×4": the mode and how many items it works on at once, in one narrow column. */
-const modeAndWorkers = (s: StageStats) => (s.mode === "source" ? s.mode : `${s.mode} ×${s.workers}`);
+/** "async ×4": the mode and how many items it works on at once, in one narrow column; the source and the steps (take, batch...) have no workers. */
+const modeAndWorkers = (s: StageStats) =>
+  s.mode === "sync" || s.mode === "async" || s.mode === "worker" || s.mode === "cluster" ? `${s.mode} ×${s.workers}` : s.mode;
 
 function row(s: StageStats): HtmlCell[] {
   const text = (t: string) => ({ html: escapeHtml(t) });
@@ -63,9 +64,9 @@ const MS_CH = 5;
 const columns = (stages: StageStats[]): HtmlColumn[] => [
   { title: "stage", wrapCh: 12 },
   { title: "mode", tooltip: "mode × workers (items worked on at once)" },
-  { title: "in", numeric: true, widthCh: COUNT_CH, tooltip: "items in = out + filtered + errors" },
+  { title: "in", numeric: true, widthCh: COUNT_CH, tooltip: "items in = out + filtered + errors (a batch counts items, the step after it arrays)" },
   { title: "out", numeric: true, widthCh: COUNT_CH },
-  { title: "filtered", numeric: true, widthCh: COUNT_CH, tooltip: "rejected by a filter or consumed by an each stage" },
+  { title: "filtered", numeric: true, widthCh: COUNT_CH, tooltip: "rejected by a filter, consumed by an each stage, skipped by drop or a repeat for distinct" },
   { title: "errors", numeric: true, widthCh: 6 },
   { title: "items/s", numeric: true, widthCh: 9 },
   {

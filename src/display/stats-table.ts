@@ -18,7 +18,7 @@ const COLUMNS: Column[] = [
   { title: "workers", value: (s) => String(s.workers) },
   { title: "in", value: (s) => count(s.itemsIn) },
   { title: "out", value: (s) => count(s.itemsOut) },
-  // Where the rest went: rejected by a filter or consumed by an each stage.
+  // Where the rest went: rejected by a filter, consumed by an each stage, skipped by drop, a repeat for distinct.
   { title: "filtered", value: (s) => count(s.filtered) },
   { title: "errors", value: (s) => count(s.errors) },
   { title: "busy", value: (s) => `${Math.round(s.utilization * 100)}%` },

@@ -10,7 +10,7 @@
  * there; the source or a sync stage holding a third of it is named, else the
  * main thread itself), or on its source (the first stage waits for input).
  */
-import type { Bottleneck, MainThreadStats, StageStats } from "./snapshot";
+import { type Bottleneck, isWorkingStage, type MainThreadStats, type StageStats } from "./snapshot";
 
 /** A part busy this share of the time is saturated: it limits the run. */
 const SATURATED = 0.5;
@@ -22,7 +22,7 @@ const HOLDS_MAIN_THREAD = 1 / 3;
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 export function findBottleneck(stages: readonly StageStats[], wallMs: number, mainThread?: MainThreadStats): Bottleneck | undefined {
-  const working = stages.filter((s) => s.mode !== "source" && s.mode !== "ordered" && s.mode !== "take");
+  const working = stages.filter(isWorkingStage);
   if (working.length === 0 || wallMs <= 0) return undefined;
   const source = stages.find((s) => s.mode === "source");
   const busiest = working.reduce((a, b) => (b.utilization > a.utilization ? b : a));

@@ -25,10 +25,22 @@ export interface QueueStats {
   current: number;
 }
 
+/** The steps that are not stages: they pass, skip, group or reorder items, and run no function of the user's on workers. */
+export type StepMode = "ordered" | "take" | "batch" | "drop" | "distinct";
+
+/**
+ * Whether a row is a stage that works on items (a stage function, or distinct's key function), rather than
+ * the source or a step that only moves them on: what the bottleneck and the per-stage charts look at.
+ */
+export function isWorkingStage(stage: Pick<StageStats, "mode">): boolean {
+  const { mode } = stage;
+  return mode !== "source" && mode !== "ordered" && mode !== "take" && mode !== "batch" && mode !== "drop";
+}
+
 export interface StageStats {
-  /** The stage's name (`source` for the source, `ordered`, `take` for those steps). */
+  /** The stage's name (`source` for the source; `ordered`, `take`, `drop`, `batch(size)`, `distinct` for those steps by default). */
   name: string;
-  mode: Mode | "source" | "ordered" | "take";
+  mode: Mode | "source" | StepMode;
   workers: number;
   /**
    * The stages this one runs fused with, in one chain (`"source + distance + nearby"`; the source
@@ -37,9 +49,9 @@ export interface StageStats {
   fused?: string;
   /** Items taken from the input. */
   itemsIn: number;
-  /** Items written to the output (a flatMap's children one by one). */
+  /** Items written to the output (a flatMap's children one by one; a batch's items, not its arrays). */
   itemsOut: number;
-  /** Items a filter rejected or an each stage consumed. */
+  /** Items a filter rejected, an each stage consumed, drop skipped or distinct found a second time. */
   filtered: number;
   /** flatMap: items whose children were all produced. */
   expanded: number;
@@ -48,7 +60,8 @@ export interface StageStats {
   /**
    * Items taken and not yet written, filtered, expanded or failed. Once a run has
    * ended this is what it abandoned. Accounting: itemsIn = itemsOut + filtered +
-   * errors + inFlight (map, filter, each), itemsIn = expanded + errors + inFlight (flatMap).
+   * errors + inFlight (map, filter, each and the steps, a batch counting items),
+   * itemsIn = expanded + errors + inFlight (flatMap).
    */
   inFlight: number;
   /**
@@ -72,7 +85,7 @@ export interface StageStats {
   /** Time held up because the output buffer was full (ms). */
   blockedMs: number;
   queue: QueueStats;
-  /** Worker mode: batches of items sent to threads. */
+  /** Worker mode: batches of items sent to threads. A batch step: the arrays it wrote. */
   batches: number;
   /** Calls made again for failed items (option retries). */
   retries: number;

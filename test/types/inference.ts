@@ -58,6 +58,35 @@ async function consume(): Promise<void> {
 }
 void consume;
 
+const batched = strings.batch(3, { ms: 100 });
+expectType<Equals<typeof batched, Pipeline<string[], number>>>();
+const unbatched = batched.map((b) => b.length, { mode: "worker" }).flatMap((n) => [n]);
+expectType<Equals<typeof unbatched, Pipeline<number, number | string[]>>>();
+const firsts = strings
+  .drop(1)
+  .distinct((s) => s.length, { name: "by length", maxKeys: 10 })
+  .distinct();
+expectType<Equals<typeof firsts, Pipeline<string, number>>>();
+
+async function fold(): Promise<void> {
+  const total = await range(3).reduce((sum, x) => sum + x, 0);
+  expectType<Equals<typeof total, number>>();
+  const joined = await strings.reduce(async (acc, s) => acc + s, "", { signal: AbortSignal.timeout(1000) });
+  expectType<Equals<typeof joined, string>>();
+  const counts = await strings.reduce((m, s) => m.set(s, (m.get(s) ?? 0) + 1), new Map<string, number>());
+  expectType<Equals<typeof counts, Map<string, number>>>();
+  const n = await batched.count();
+  expectType<Equals<typeof n, number>>();
+}
+void fold;
+
+// @ts-expect-error a batch is an array of items: no toUpperCase on it
+strings.batch(2).map((b) => b.toUpperCase());
+// @ts-expect-error distinct's key function takes the item's type
+strings.distinct((s: number) => s);
+// @ts-expect-error the reducer's accumulator is the initial value's type
+range(3).reduce((acc: string, x) => acc + x, 0);
+
 // @ts-expect-error ctx has no key "missing": it was not in context or onStart's result
 range(3).map((x, ctx) => ctx.missing);
 // @ts-expect-error "thread" is not a mode
