@@ -10,8 +10,9 @@
  * children count one by one (see Expansions); the timing of calls and the
  * per-item timers are CallClock's.
  *
- * Longer than 300 lines because an item's whole life in the stage is here: taken,
- * called, answered, failed or retried, written, retired. Each step changes the
+ * Longer than 300 lines because an item's whole life in the stage is here: taken
+ * (and, with `cache`, answered from the cache or stored once called), called (with
+ * `rate`, when its turn comes), answered, failed or retried, written, retired. Each step changes the
  * same task and counters at the same moment; split further, a task would go back
  * and forth between files.
  */
@@ -30,7 +31,8 @@ import { decideFailure, stageError } from "./failure-policy";
 import { OutputQueue } from "./output-queue";
 import { CallClock, SLOW_ASYNC_MS, SLOW_CALL_MS } from "./call-clock";
 import { CallRate } from "./call-rate";
-import type { CacheProbe, StageCache } from "../cache/stage-cache";
+import type { StageCache } from "../cache/stage-cache";
+import { CacheLookups } from "./cache-lookups";
 import { type ExpansionHost, Expansions, type OrderWindow } from "./expansion";
 import { type Task, TaskPool } from "./task";
 import { shape } from "../executors/operation-shape";
@@ -79,6 +81,8 @@ export class StageRunner {
   private readonly rate: CallRate | undefined;
   /** Items taken so far: the next one's `ctx.index`. */
   private arrivals = 0;
+  /** With the `cache` option: the cache's answers for the items taken. */
+  private readonly lookups: CacheLookups | undefined;
 
   constructor(
     private readonly stage: StageDefinition,
@@ -97,6 +101,7 @@ export class StageRunner {
     this.clock = new CallClock(counters, executor.timesItems);
     const { rate, workers } = stage.options;
     this.rate = rate === undefined ? undefined : new CallRate(rate, workers);
+    this.lookups = stage.cache && new CacheLookups(stage.cache, input);
     this.expansions = new Expansions(this.expansionHost(), this.queue, output, stage.options, stage.keepPlaces, stage.order);
   }
 
@@ -160,8 +165,8 @@ export class StageRunner {
       if (this.expansions.serveWorkerWaiter()) continue;
       const roomInWindow = this.held + output.size < budget;
       // A hit takes no worker: it may go while every worker is busy.
-      if (roomInWindow && (executor.hasRoom() || this.nextIsCached())) {
-        if (this.rate && !this.nextIsCached() && (await this.waitedForTurn())) continue;
+      if (roomInWindow && (executor.hasRoom() || this.lookups?.nextIsHit())) {
+        if (this.rate && !this.lookups?.nextIsHit() && (await this.waitedForTurn())) continue;
         const envelope = input.shift();
         if (envelope !== EMPTY) {
           this.accept(envelope);
@@ -225,39 +230,14 @@ export class StageRunner {
     task.index = this.arrivals++;
     task.begin();
     if (this.stage.options.ordered) this.queue.enqueue(task);
-    if (this.stage.cache && this.answeredFromCache(task)) return;
+    if (this.lookups && this.answeredFromCache(task)) return;
     this.acquireWorker(task);
     this.invoke(task);
   }
 
-  /** The cache's answer for the next item of the input, looked up once (the loop and accept() both ask). */
-  private probed: { envelope: Envelope; probe: CacheProbe | Error } | undefined;
-
-  private probe(envelope: Envelope): CacheProbe | Error {
-    if (this.probed?.envelope === envelope) return this.probed.probe;
-    let probe: CacheProbe | Error;
-    try {
-      probe = this.stage.cache!.look(envelope.value);
-    } catch (error) {
-      probe = error as Error;
-    }
-    this.probed = { envelope, probe };
-    return probe;
-  }
-
-  /** Whether the next input item has its result in the cache. */
-  private nextIsCached(): boolean {
-    if (!this.stage.cache) return false;
-    const next = this.input.peek();
-    if (next === EMPTY || next.kind !== Kind.Value) return false;
-    const probe = this.probe(next);
-    return !(probe instanceof Error) && probe.hit;
-  }
-
   /** A hit: the item is answered without a call. A miss: the task keeps the key its result is stored under. */
   private answeredFromCache(task: Task): boolean {
-    const probe = this.probe(task.envelope);
-    this.probed = undefined;
+    const probe = this.lookups!.take(task.envelope);
     if (probe instanceof Error) {
       // An item that cannot be a key fails as a call would, but calling again cannot help.
       this.failItem(task, probe, false);
