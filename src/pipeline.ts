@@ -7,7 +7,7 @@ import { basename } from "node:path";
 import type { DataFrame } from "danfojs";
 import { encodeContext, functionToWire } from "./executors/function-source";
 import { CsvEncoder } from "./sinks/csv-encoder";
-import { collectDataFrame } from "./sinks/dataframe-sink";
+import { DataFrameWriter } from "./sinks/dataframe-sink";
 import {
   checkPath,
   type CsvOptions,
@@ -18,8 +18,10 @@ import {
   type FileExportOptions,
   jsonlOptions,
 } from "./sinks/export-options";
-import { writeRunToFile } from "./sinks/file-export";
+import { feedOne } from "./sinks/feed";
+import { FileWriter } from "./sinks/file-export";
 import { JsonlEncoder } from "./sinks/jsonl-encoder";
+import { ArrayWriter } from "./sinks/value-sinks";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
 import { describe } from "./errors";
@@ -150,11 +152,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * @example const squares = await range(5).map((x) => x * x).toArray()   // [0, 1, 4, 9, 16]
    */
   async toArray(options?: RunOptions): Promise<T[]> {
-    const results: T[] = [];
-    await this.start(resolveRunOptions("toArray()", options).run).drain((item) => {
-      results.push(item);
-    });
-    return results;
+    return feedOne(this.start(resolveRunOptions("toArray()", options).run), new ArrayWriter<T>());
   }
 
   /**
@@ -166,7 +164,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toDataFrame(options?: DataFrameOptions): Promise<DataFrame> {
     const { run, columns } = dataFrameOptions(options);
-    return collectDataFrame(this.start(run), columns);
+    return feedOne(this.start(run), new DataFrameWriter("toDataFrame()", columns));
   }
 
   /**
@@ -179,7 +177,8 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toCSV(path: string, options?: CsvOptions): Promise<FileExport> {
     const settings = csvOptions(options);
-    return writeRunToFile(this.start(settings.run), checkPath("toCSV()", path), "toCSV()", settings.partial, new CsvEncoder(settings));
+    const target = checkPath("toCSV()", path);
+    return feedOne(this.start(settings.run), new FileWriter(target, "toCSV()", settings.partial, new CsvEncoder(settings)));
   }
 
   /**
@@ -189,7 +188,8 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toJSONL(path: string, options?: FileExportOptions): Promise<FileExport> {
     const { run, partial } = jsonlOptions(options);
-    return writeRunToFile(this.start(run), checkPath("toJSONL()", path), "toJSONL()", partial, new JsonlEncoder());
+    const target = checkPath("toJSONL()", path);
+    return feedOne(this.start(run), new FileWriter(target, "toJSONL()", partial, new JsonlEncoder()));
   }
 
   /**
