@@ -25,6 +25,8 @@ export const ErrorCode = {
   Refused: "ERR_PIPELAB_REFUSED",
   /** The source failed. */
   SourceFailed: "ERR_PIPELAB_SOURCE_FAILED",
+  /** A sink of into() failed (threw, rejected, or could not write a result); its error is the `cause`. */
+  SinkFailed: "ERR_PIPELAB_SINK_FAILED",
   /** The run was cancelled (a signal, a break, an interrupt). Node's own code for an abort. */
   Aborted: "ABORT_ERR",
 } as const;
@@ -98,6 +100,27 @@ export class AbortError extends Error {
   }
 }
 
+/**
+ * A sink of `into()` failed: its function threw or rejected, or it could not take a result (a CSV
+ * row with a column its header lacks) or finish (a file it could not write). The run was stopped;
+ * `cause` is the sink's own error.
+ * @example
+ * try { await p.into({ file: sink.csv("out.csv"), n: sink.count() }); }
+ * catch (e) { if (e instanceof SinkError) console.log(e.sink, e.cause); }   // "file", the TypeError
+ */
+export class SinkError extends Error {
+  readonly code = ErrorCode.SinkFailed;
+  /** The key of the sink in the object given to into(). */
+  readonly sink: string;
+
+  /** @internal */
+  constructor(sink: string, cause: unknown) {
+    super(`into(): sink "${sink}" failed: ${messageOf(cause)}`, { cause });
+    this.name = "SinkError";
+    this.sink = sink;
+  }
+}
+
 /** The message of any thrown value, for wrapping errors that are not `Error`s. */
 export function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
@@ -107,6 +130,7 @@ export function messageOf(error: unknown): string {
 /** @internal A short description of a bad value for an error message. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "undefined";
   if (typeof value === "string") return JSON.stringify(value);
   if (typeof value === "function") return `function ${value.name || "(anonymous)"}`;
   if (Array.isArray(value)) return "an array";

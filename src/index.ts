@@ -7,6 +7,10 @@ export type { StageFn, Expansion } from "./pipeline";
 export type { Mode, ModuleFunction, OnError, ResourceLimits, StageContext, StageOptions, StartValues } from "./options";
 export type { SourceInput } from "./stages/source";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
+export { sink } from "./sinks/sink-factories";
+export type { ArraySinkOptions } from "./sinks/sink-factories";
+export type { CsvSinkOptions, DataFrameSinkOptions, FileSinkOptions } from "./sinks/export-options";
+export type { Sink, SinkResults } from "./sinks/sink";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
 export type {
@@ -22,7 +26,7 @@ export type {
   StageStats,
   TimelineSample,
 } from "./stats/snapshot";
-export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";
+export { StageError, TimeoutError, AbortError, SinkError, ErrorCode } from "./errors";
 export type { ItemIndex } from "./errors";
 export { display } from "./display/display";
 export type { DisplayOptions } from "./display/display";

@@ -18,9 +18,11 @@ import {
   type FileExportOptions,
   jsonlOptions,
 } from "./sinks/export-options";
-import { feedOne } from "./sinks/feed";
+import { feedOne, feedSinks } from "./sinks/feed";
 import { FileWriter } from "./sinks/file-export";
+import { checkIntoSinks } from "./sinks/into";
 import { JsonlEncoder } from "./sinks/jsonl-encoder";
+import type { Sink, SinkResults } from "./sinks/sink";
 import { ArrayWriter } from "./sinks/value-sinks";
 import { MergedRuns } from "./stages/merged-runs";
 import { Source, type SourceInput } from "./stages/source";
@@ -190,6 +192,27 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
     const { run, partial } = jsonlOptions(options);
     const target = checkPath("toJSONL()", path);
     return feedOne(this.start(run), new FileWriter(target, "toJSONL()", partial, new JsonlEncoder()));
+  }
+
+  /**
+   * Runs the pipeline once and feeds every result to every sink; resolves to an object with each
+   * sink's result under its key. The slowest sink sets the pace (a write that waits holds the run
+   * back, so memory stays bounded). If a sink fails, the run stops and the promise rejects with a
+   * SinkError naming its key; after any failure or cancellation no file of a file sink looks
+   * complete (`partial: true` keeps the rows written). A bad argument throws at once, before the
+   * run starts. The run's statistics show a row per sink after the stages (`into.<key>`).
+   * @example
+   * const { df, file, n, sample } = await p.into({
+   *   df: sink.dataFrame({ columns: ["id", "score"] }),
+   *   file: sink.csv("out.csv"),
+   *   n: sink.count(),
+   *   sample: sink.array({ limit: 100 }),
+   * });
+   */
+  into<S extends Record<string, Sink<T, unknown>>>(sinks: S, options?: RunOptions): Promise<SinkResults<S>> {
+    const checked = checkIntoSinks(sinks);
+    const { run } = resolveRunOptions("into()", options);
+    return feedSinks(this.start(run), checked) as Promise<SinkResults<S>>;
   }
 
   /**

@@ -29,8 +29,8 @@ function barCell(fraction: number, color: string, label: string): HtmlCell {
   return { html: escapeHtml(label), numeric: true, style: `background:${layer(color, percent)},${layer("#e6e6e6", 100)}` };
 }
 
-/** "async ×4": the mode and how many items it works on at once, in one narrow column. */
-const modeAndWorkers = (s: StageStats) => (s.mode === "source" ? s.mode : `${s.mode} ×${s.workers}`);
+/** "async ×4": the mode and how many items it works on at once, in one narrow column (a source or a sink: the mode alone). */
+const modeAndWorkers = (s: StageStats) => (s.mode === "source" || s.mode === "sink" ? s.mode : `${s.mode} ×${s.workers}`);
 
 function row(s: StageStats): HtmlCell[] {
   const text = (t: string) => ({ html: escapeHtml(t) });
@@ -48,7 +48,8 @@ function row(s: StageStats): HtmlCell[] {
     num(ms(s.latency.p50)),
     num(ms(s.latency.p90)),
     num(ms(s.latency.p99)),
-    barCell(fill, "#f58518", `${s.queue.peak}/${s.queue.maxsize || "∞"}`),
+    // A sink of into() has no output buffer.
+    s.mode === "sink" ? num("-") : barCell(fill, "#f58518", `${s.queue.peak}/${s.queue.maxsize || "∞"}`),
   ];
 }
 
