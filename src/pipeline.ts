@@ -195,19 +195,11 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the pipeline once and feeds every result to every sink; resolves to an object with each
-   * sink's result under its key. The slowest sink sets the pace (a write that waits holds the run
-   * back, so memory stays bounded). If a sink fails, the run stops and the promise rejects with a
-   * SinkError naming its key; after any failure or cancellation no file of a file sink looks
-   * complete (`partial: true` keeps the rows written). A bad argument throws at once, before the
-   * run starts. The run's statistics show a row per sink after the stages (`into.<key>`).
-   * @example
-   * const { df, file, n, sample } = await p.into({
-   *   df: sink.dataFrame({ columns: ["id", "score"] }),
-   *   file: sink.csv("out.csv"),
-   *   n: sink.count(),
-   *   sample: sink.array({ limit: 100 }),
-   * });
+   * Runs the pipeline once and feeds every result to every sink (the slowest sets the pace);
+   * resolves to each sink's result under its key. A failing sink stops the run with a SinkError
+   * naming its key, and no file looks complete after a failure. Bad arguments throw at once.
+   * @example const { df, file, n } = await p.into({ df: sink.dataFrame(), file: sink.csv("out.csv"), n: sink.count() })
+   * @example const { sample } = await p.into({ sample: sink.array({ limit: 100 }), log: sink.each(console.log) })
    */
   into<S extends Record<string, Sink<T, unknown>>>(sinks: S, options?: RunOptions): Promise<SinkResults<S>> {
     const checked = checkIntoSinks(sinks);
