@@ -25,6 +25,8 @@ export const ErrorCode = {
   Refused: "ERR_PIPELAB_REFUSED",
   /** The source failed. */
   SourceFailed: "ERR_PIPELAB_SOURCE_FAILED",
+  /** A sink of into() failed (threw, rejected, or could not write a result); its error is the `cause`. */
+  SinkFailed: "ERR_PIPELAB_SINK_FAILED",
   /** The run was cancelled (a signal, a break, an interrupt). Node's own code for an abort. */
   Aborted: "ABORT_ERR",
 } as const;
@@ -95,6 +97,27 @@ export class AbortError extends Error {
     const why = typeof reason === "string" ? reason : reason instanceof Error ? reason.message : undefined;
     super(why ? `The pipeline run was cancelled: ${why}` : "The pipeline run was cancelled", { cause: reason });
     this.name = "AbortError";
+  }
+}
+
+/**
+ * A sink of `into()` failed: its function threw or rejected, or it could not take a result (a CSV
+ * row with a column its header lacks) or finish (a file it could not write). The run was stopped;
+ * `cause` is the sink's own error.
+ * @example
+ * try { await p.into({ file: sink.csv("out.csv"), n: sink.count() }); }
+ * catch (e) { if (e instanceof SinkError) console.log(e.sink, e.cause); }   // "file", the TypeError
+ */
+export class SinkError extends Error {
+  readonly code = ErrorCode.SinkFailed;
+  /** The key of the sink in the object given to into(). */
+  readonly sink: string;
+
+  /** @internal */
+  constructor(sink: string, cause: unknown) {
+    super(`into(): sink "${sink}" failed: ${messageOf(cause)}`, { cause });
+    this.name = "SinkError";
+    this.sink = sink;
   }
 }
 

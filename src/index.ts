@@ -1,5 +1,6 @@
 /// <reference path="../types/danfojs-ambient.d.ts" />
-export { Pipeline, from, range, concat } from "./pipeline";
+export { Pipeline } from "./pipeline";
+export { from, range, concat } from "./sources/iterables";
 export { fromCSV } from "./sources/csv-file-source";
 export type { CsvCast, CsvSourceOptions } from "./sources/csv-file-source";
 export { fromJSONL } from "./sources/jsonl-file-source";
@@ -11,6 +12,10 @@ export type { SourceInput } from "./stages/source";
 export type { BatchOptions } from "./stages/batch";
 export type { DistinctOptions } from "./stages/distinct";
 export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
+export { sink } from "./sinks/sink-factories";
+export type { ArraySinkOptions } from "./sinks/sink-factories";
+export type { CsvSinkOptions, DataFrameSinkOptions, FileSinkOptions } from "./sinks/export-options";
+export type { Sink, SinkResults } from "./sinks/sink";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";
 export type {
@@ -27,7 +32,7 @@ export type {
   StepMode,
   TimelineSample,
 } from "./stats/snapshot";
-export { StageError, TimeoutError, AbortError, ErrorCode } from "./errors";
+export { StageError, TimeoutError, AbortError, SinkError, ErrorCode } from "./errors";
 export type { ItemIndex } from "./errors";
 export { display } from "./display/display";
 export type { DisplayOptions } from "./display/display";

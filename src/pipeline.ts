@@ -5,7 +5,7 @@
  */
 import type { DataFrame } from "danfojs";
 import { CsvEncoder } from "./sinks/csv-encoder";
-import { collectDataFrame } from "./sinks/dataframe-sink";
+import { DataFrameWriter } from "./sinks/dataframe-sink";
 import {
   checkPath,
   type CsvOptions,
@@ -16,10 +16,12 @@ import {
   type FileExportOptions,
   jsonlOptions,
 } from "./sinks/export-options";
-import { writeRunToFile } from "./sinks/file-export";
+import { feedOne, feedSinks } from "./sinks/feed";
+import { FileWriter } from "./sinks/file-export";
+import { checkIntoSinks } from "./sinks/into";
 import { JsonlEncoder } from "./sinks/jsonl-encoder";
-import { MergedRuns } from "./stages/merged-runs";
-import { Source, type SourceInput } from "./stages/source";
+import type { Sink, SinkResults } from "./sinks/sink";
+import { ArrayWriter } from "./sinks/value-sinks";
 import { describe } from "./errors";
 import type { ModuleFunction, Operation, StageContext, StageOptions } from "./options";
 import { RunStats } from "./run-stats";
@@ -203,11 +205,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * @example const squares = await range(5).map((x) => x * x).toArray()   // [0, 1, 4, 9, 16]
    */
   async toArray(options?: RunOptions): Promise<T[]> {
-    const results: T[] = [];
-    await this.start(resolveRunOptions("toArray()", options).run).drain((item) => {
-      results.push(item);
-    });
-    return results;
+    return feedOne(this.start(resolveRunOptions("toArray()", options).run), new ArrayWriter<T>());
   }
 
   /**
@@ -219,7 +217,7 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toDataFrame(options?: DataFrameOptions): Promise<DataFrame> {
     const { run, columns } = dataFrameOptions(options);
-    return collectDataFrame(this.start(run), columns);
+    return feedOne(this.start(run), new DataFrameWriter("toDataFrame()", columns));
   }
 
   /**
@@ -232,7 +230,8 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toCSV(path: string, options?: CsvOptions): Promise<FileExport> {
     const settings = csvOptions(options);
-    return writeRunToFile(this.start(settings.run), checkPath("toCSV()", path), "toCSV()", settings.partial, new CsvEncoder(settings));
+    const target = checkPath("toCSV()", path);
+    return feedOne(this.start(settings.run), new FileWriter(target, "toCSV()", settings.partial, new CsvEncoder(settings)));
   }
 
   /**
@@ -242,7 +241,21 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    */
   async toJSONL(path: string, options?: FileExportOptions): Promise<FileExport> {
     const { run, partial } = jsonlOptions(options);
-    return writeRunToFile(this.start(run), checkPath("toJSONL()", path), "toJSONL()", partial, new JsonlEncoder());
+    const target = checkPath("toJSONL()", path);
+    return feedOne(this.start(run), new FileWriter(target, "toJSONL()", partial, new JsonlEncoder()));
+  }
+
+  /**
+   * Runs the pipeline once and feeds every result to every sink (the slowest sets the pace);
+   * resolves to each sink's result under its key. A failing sink stops the run with a SinkError
+   * naming its key, and no file looks complete after a failure. Bad arguments throw at once.
+   * @example const { df, file, n } = await p.into({ df: sink.dataFrame(), file: sink.csv("out.csv"), n: sink.count() })
+   * @example const { sample } = await p.into({ sample: sink.array({ limit: 100 }), log: sink.each(console.log) })
+   */
+  into<S extends Record<string, Sink<T, unknown>>>(sinks: S, options?: RunOptions): Promise<SinkResults<S>> {
+    const checked = checkIntoSinks(sinks);
+    const { run } = resolveRunOptions("into()", options);
+    return feedSinks(this.start(run), checked) as Promise<SinkResults<S>>;
   }
 
   /**
@@ -263,54 +276,4 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   private with(step: Step): Pipeline<never, never> {
     return new Pipeline({ source: this.plan.source, steps: [...this.plan.steps, step] });
   }
-}
-
-/**
- * Starts a pipeline from an iterable, an async iterable, an object-mode Readable
- * or a function that returns one of those (call it per run, so the pipeline can
- * run again; a generator object or a stream can be read by one run only).
- * @example from([1, 2, 3]).map((x) => x + 1)
- * @example from(() => fs.createReadStream("big.txt").pipe(split()))
- */
-export function from<T>(source: SourceInput<T>): Pipeline<T, never> {
-  return new Pipeline<T, never>({ source: new Source(source), steps: [] });
-}
-
-/**
- * Numbers from `start` (inclusive) to `end` (exclusive) by `step`, like Python's range.
- * `range(n)` counts 0..n-1; `end` may be Infinity.
- * @example range(3).toArray()          // [0, 1, 2]
- * @example range(10, 0, -3).toArray()  // [10, 7, 4, 1]
- */
-export function range(start: number, end?: number, step = 1): Pipeline<number, never> {
-  if (end === undefined) [start, end] = [0, start];
-  for (const [name, value] of [
-    ["start", start],
-    ["end", end],
-    ["step", step],
-  ] as const) {
-    if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`range(): ${name} must be a number, got ${describe(value)}`);
-  }
-  if (!Number.isFinite(start) || !Number.isFinite(step)) throw new RangeError("range(): start and step must be finite");
-  if (step === 0) throw new RangeError("range(): step must not be 0");
-  const stop = end;
-  return from(function* () {
-    if (step > 0) for (let x = start; x < stop; x += step) yield x;
-    else for (let x = start; x > stop; x += step) yield x;
-  });
-}
-
-/**
- * All items of several pipelines, run at the same time and interleaved as they arrive.
- * `ordered()` after it restores the order in which they arrived, not per pipeline.
- * @example concat(from(a), from(b)).map(normalize)
- */
-export function concat<P extends Pipeline<unknown, unknown>[]>(
-  ...pipelines: P
-): Pipeline<P[number] extends Pipeline<infer U, unknown> ? U : never, P[number] extends Pipeline<unknown, infer F> ? F : never> {
-  pipelines.forEach((p, i) => {
-    if (!(p instanceof Pipeline)) throw new TypeError(`concat(): argument ${i + 1} is not a pipeline, got ${describe(p)}`);
-  });
-  const source = new Source(() => new MergedRuns(pipelines.map((p) => p.iterate() as Run<unknown>)), true);
-  return new Pipeline({ source, steps: [] });
 }

@@ -26,14 +26,7 @@ export function resolveRunOptions<Extra extends object = {}>(
   extra: readonly string[] = [],
 ): { run: RunOptions; own: Partial<Extra> } {
   if (options === undefined) return { run: {}, own: {} };
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
-  }
-  const known: readonly string[] = [...RUN_KEYS, ...extra];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${known.join(", ")})`);
-  }
-  const { signal, progress, ...own } = options as RunOptions & Record<string, unknown>;
+  const { signal, progress, ...own } = checkOptionKeys(who, options, [...RUN_KEYS, ...extra]) as RunOptions & Record<string, unknown>;
   const run: RunOptions = {};
   if (signal !== undefined) {
     if (!(signal instanceof AbortSignal)) throw new TypeError(`${who}: option "signal" must be an AbortSignal, got ${describe(signal)}`);
@@ -44,4 +37,19 @@ export function resolveRunOptions<Extra extends object = {}>(
     run.progress = progress;
   }
   return { run, own: own as Partial<Extra> };
+}
+
+/**
+ * @internal
+ * `options` as an object whose keys are all `known` (a sink's options, which take no run options,
+ * and the run's): anything else is a TypeError naming it.
+ */
+export function checkOptionKeys(who: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${known.join(", ")})`);
+  }
+  return options as Record<string, unknown>;
 }

@@ -36,6 +36,10 @@ export class Run<T> implements AsyncIterableIterator<T> {
   private readonly controllers: AbortController[] = [];
   private readonly buffers: BoundedBuffer<Envelope>[] = [];
   private readonly parts: Part[] = [];
+  /** into()'s sinks: a row each after the stages' (they have no output buffer). */
+  private readonly sinks: Pick<Part, "stats" | "counters">[] = [];
+  /** With sinks, the run ends when they have taken its last result: drain() calls this then. */
+  private consumerDone: (() => void) | undefined;
   private settled: Promise<void> = Promise.resolve();
   private cancelledByConsumer = false;
   private timeline: Timeline | undefined;
@@ -75,10 +79,10 @@ export class Run<T> implements AsyncIterableIterator<T> {
    * Hands every result to `onItem` as it arrives, without a promise per item,
    * and resolves when the run has ended and torn down. If `onItem` returns a
    * promise (a file writer that must wait for the disk), the next result waits
-   * for it, so the run's buffers bound memory. If `onItem` throws or rejects,
-   * the run is cancelled and the error rethrown; or, given `failure`, the run
-   * fails with the error it makes of it (naming the item by its key), and that
-   * error is thrown once the run has torn down.
+   * for it, so the run's buffers bound memory. If `onItem` throws or rejects
+   * (a sink that cannot take a result), the run fails with that error, or,
+   * given `failure`, with the error it makes of it (naming the item by its
+   * key): every stage stops, and the error is rethrown once they have.
    */
   async drain(onItem: (value: T, key: ItemKey) => void | PromiseLike<void>, failure?: (error: unknown, key: ItemKey) => Error): Promise<void> {
     if (!this.launched) this.launch();
@@ -97,18 +101,25 @@ export class Run<T> implements AsyncIterableIterator<T> {
         await last.whenReadable();
       }
     } catch (error) {
-      if (!failure) {
-        await this.return().catch(() => {});
-        throw error;
-      }
-      const failed = failure(error, key);
+      this.consumerDone?.();
+      const failed = failure ? failure(error, key) : error instanceof Error ? error : new Error(String(error), { cause: error });
       // The stages may all have finished already (the results were waiting in the last buffer): the run still failed.
       if (this.status === "done") [this.status, this.error] = ["failed", failed];
       else this.fail(failed);
       await this.return().catch(() => {});
       throw this.error ?? failed;
     }
+    this.consumerDone?.();
     await this.conclude();
+  }
+
+  /**
+   * into(): the sinks' rows, measured by the sinks themselves, shown after the stages' rows.
+   * The run then lasts until the sinks have taken its last result (a slow sink's last writes
+   * count in its time, its throughput and its status). Before the run starts, which drain() does.
+   */
+  showSinks(sinks: Pick<Part, "stats" | "counters">[]): void {
+    this.sinks.push(...sinks);
   }
 
   /** The last result was taken: wait for teardown, then report how the run ended. */
@@ -145,6 +156,7 @@ export class Run<T> implements AsyncIterableIterator<T> {
       const buffer = this.buffers[i]!;
       return stageStats(part.stats, part.counters, { maxsize: buffer.maxsize, peak: buffer.peak, current: buffer.size }, wallMs);
     });
+    for (const sink of this.sinks) stages.push(stageStats(sink.stats, sink.counters, { maxsize: 0, peak: 0, current: 0 }, wallMs));
     const mainThread = this.mainThread?.read();
     return {
       status: this.status,
@@ -182,13 +194,15 @@ export class Run<T> implements AsyncIterableIterator<T> {
     signal?.addEventListener("abort", this.onUserAbort, { once: true });
     this.build();
     this.timeline = new Timeline(this.startedAt, () => ({
-      itemsOut: this.parts.map((part) => part.counters.itemsOut),
-      queue: this.buffers.map((buffer) => buffer.size),
+      itemsOut: [...this.parts, ...this.sinks].map((part) => part.counters.itemsOut),
+      queue: [...this.buffers.map((buffer) => buffer.size), ...this.sinks.map(() => 0)],
     }));
     this.timeline.start();
     this.progress = startProgress(() => this.stats(), this.options.progress);
     this.stopWatchingInterrupts = cancelOnInterrupt(() => this.fail(new AbortError("interrupted")));
-    this.settled = Promise.all(this.parts.map((part) => part.run())).then(() => this.settle());
+    const running = this.parts.map((part) => part.run());
+    if (this.sinks.length > 0) running.push(new Promise<void>((resolve) => (this.consumerDone = resolve)));
+    this.settled = Promise.all(running).then(() => this.settle());
   }
 
   private settle(): void {

@@ -177,6 +177,20 @@ check("02-throughput.ipynb", "charts are Vega-Lite v5 + SVG + PNG bundles withou
   assert.ok((images ?? []).length >= charts.length, `nbconvert ${nbconvertVersion}'s HTML shows each chart (${(images ?? []).length} of ${charts.length})`);
 });
 
+check("03-export.ipynb", "one run with into() writes the CSV and builds a DataFrame; its statistics have a row per sink", (nb) => {
+  const html = bundles(nb)
+    .map((d) => join_(d["text/html"] ?? ""))
+    .filter(Boolean);
+  assert.ok(
+    html.some((h) => h.includes('class="pipelab-dataframe"') && /5,000 rows x 4 columns/.test(h)),
+    "a DataFrame preview of the orders from the into() run",
+  );
+  const stats = html.find((h) => h.includes('class="pipelab-stats"') && h.includes("into.written"));
+  assert.ok(stats, "the into() run's statistics table");
+  assert.match(stats, />into\.table</);
+  assert.match(stats, />sink</);
+});
+
 check("03-export.ipynb", "the CSV is written and read back into a DataFrame preview; a failed run leaves no file", (nb) => {
   const text = outputsOf(nb)
     .filter((o) => o.output_type === "stream")

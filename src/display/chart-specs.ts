@@ -69,9 +69,12 @@ function throughputRows(stats: RunSnapshot): Row[] {
   return rows;
 }
 
+/** Output buffers over time: a sink of into() has none, so it has no panel. */
 function queueRows(stats: RunSnapshot): Row[] {
   return stats.timeline.flatMap((sample) =>
-    stats.stages.map((stage, s) => ({ seconds: sample.atMs / 1000, stage: stage.name, items: sample.queue[s] ?? 0, maxsize: stage.queue.maxsize })),
+    stats.stages.flatMap((stage, s) =>
+      stage.mode === "sink" ? [] : [{ seconds: sample.atMs / 1000, stage: stage.name, items: sample.queue[s] ?? 0, maxsize: stage.queue.maxsize }],
+    ),
   );
 }
 

@@ -24,10 +24,11 @@ export function progressLines(stats: RunSnapshot): string[] {
     const count = s.itemsOut.toLocaleString("en-US").padStart(11);
     const rate = `${Math.round(s.throughput).toLocaleString("en-US")}/s`.padStart(11);
     const busy = `${Math.round(s.utilization * 100)}%`.padStart(4) + " ";
-    const queue = `${fillBar(s.queue.current, s.queue.maxsize)} ${s.queue.current}/${s.queue.maxsize || "∞"}`;
+    // A sink of into() has no output buffer.
+    const queue = s.mode === "sink" ? "" : `${fillBar(s.queue.current, s.queue.maxsize)} ${s.queue.current}/${s.queue.maxsize || "∞"}`;
     const errors = s.errors > 0 ? `  ${s.errors} errors` : "";
     const hits = s.cacheHits !== undefined ? `  ${s.cacheHits.toLocaleString("en-US")} cache hits` : "";
-    return `  ${s.name.padEnd(nameWidth)} ${count} ${rate} ${busy}${queue}${errors}${hits}`;
+    return `  ${s.name.padEnd(nameWidth)} ${count} ${rate} ${busy}${queue}${errors}${hits}`.trimEnd();
   });
   return [head, ...lines];
 }

@@ -29,7 +29,7 @@ function barCell(fraction: number, color: string, label: string): HtmlCell {
   return { html: escapeHtml(label), numeric: true, style: `background:${layer(color, percent)},${layer("#e6e6e6", 100)}` };
 }
 
-/** "async ×4": the mode and how many items it works on at once, in one narrow column; the source and the steps (take, batch...) have no workers. */
+/** "async ×4": the mode and how many items it works on at once, in one narrow column; the source, the steps (take, batch...) and sinks have no workers. */
 const modeAndWorkers = (s: StageStats) =>
   s.mode === "sync" || s.mode === "async" || s.mode === "worker" || s.mode === "cluster" ? `${s.mode} ×${s.workers}` : s.mode;
 
@@ -49,7 +49,8 @@ function row(s: StageStats): HtmlCell[] {
     num(ms(s.latency.p50)),
     num(ms(s.latency.p90)),
     num(ms(s.latency.p99)),
-    barCell(fill, "#f58518", `${s.queue.peak}/${s.queue.maxsize || "∞"}`),
+    // A sink of into() has no output buffer.
+    s.mode === "sink" ? num("-") : barCell(fill, "#f58518", `${s.queue.peak}/${s.queue.maxsize || "∞"}`),
   ];
 }
 

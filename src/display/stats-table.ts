@@ -27,7 +27,8 @@ const COLUMNS: Column[] = [
   { title: "p99 ms", value: (s) => ms(s.latency.p99) },
   { title: "waiting ms", value: (s) => ms(s.waitingMs) },
   { title: "blocked ms", value: (s) => ms(s.blockedMs) },
-  { title: "queue peak/max", value: (s) => `${s.queue.peak}/${s.queue.maxsize || "∞"}` },
+  // A sink of into() has no output buffer.
+  { title: "queue peak/max", value: (s) => (s.mode === "sink" ? "-" : `${s.queue.peak}/${s.queue.maxsize || "∞"}`) },
 ];
 
 export function formatStatsTable(stats: RunSnapshot): string {

@@ -45,13 +45,22 @@ export class AtomicFile {
     });
   }
 
-  /** Finishes the file and moves it to the target path. */
-  async commit(): Promise<void> {
+  /**
+   * Finishes writing and closes the file, still under its temporary name; throws (and removes it)
+   * if a write failed. Separate from commit() so that into() moves its files into place only once
+   * every sink has finished.
+   */
+  async seal(): Promise<void> {
     await this.close();
     if (this.failure) {
       await unlink(this.temporary).catch(() => {});
       throw this.failure;
     }
+  }
+
+  /** Finishes the file and moves it to the target path. */
+  async commit(): Promise<void> {
+    await this.seal();
     await rename(this.temporary, this.path).catch((error: Error) => {
       throw this.describe(error);
     });

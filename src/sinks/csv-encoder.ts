@@ -4,13 +4,11 @@
  * spaces), a batch of rows per call to keep the per-row cost low.
  */
 import { stringify, type Options } from "csv-stringify/sync";
-import type { CsvSettings } from "./export-options";
+import type { CsvFormat } from "./export-options";
 import type { RowEncoder } from "./file-export";
 import { isRecord, RowShape, VALUE_COLUMN } from "./row-shape";
 
 const BATCH_ROWS = 1000;
-
-const WHO = "toCSV()";
 
 export class CsvEncoder implements RowEncoder {
   private columns: string[] | undefined;
@@ -22,10 +20,15 @@ export class CsvEncoder implements RowEncoder {
   /** columns: "union": every row, until the end tells all the keys. */
   private held: unknown[] = [];
   private readonly union: boolean;
-  private readonly shape = new RowShape(WHO);
+  private readonly shape: RowShape;
   private readonly options: Options;
 
-  constructor(private readonly settings: Pick<CsvSettings, "columns" | "delimiter" | "header">) {
+  /** @param who the call, for messages: `"toCSV()"` */
+  constructor(
+    private readonly settings: Pick<CsvFormat, "columns" | "delimiter" | "header">,
+    private readonly who = "toCSV()",
+  ) {
+    this.shape = new RowShape(who);
     this.union = settings.columns === "union";
     if (Array.isArray(settings.columns)) this.columns = settings.columns;
     this.options = {
@@ -90,7 +93,7 @@ export class CsvEncoder implements RowEncoder {
     for (const key in item) {
       if (Object.hasOwn(item, key) && !this.known.has(key)) {
         throw new TypeError(
-          `${WHO}: row ${row} has the column "${key}", which the header (${this.columns!.join(", ")}) taken from the first row lacks; ` +
+          `${this.who}: row ${row} has the column "${key}", which the header (${this.columns!.join(", ")}) taken from the first row lacks; ` +
             'pass columns: "union" to take every key of every row, or a list of the columns to write',
         );
       }

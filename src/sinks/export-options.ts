@@ -1,22 +1,30 @@
 /**
- * The options of the result sinks (toDataFrame, toCSV, toJSONL), checked in
- * one place: the run's own options (signal, progress) pass through to the run.
+ * The options of the result sinks (toDataFrame, toCSV, toJSONL and their
+ * sink.* twins for into()), checked in one place: the run's own options
+ * (signal, progress) pass through to the run; a sink.* takes none of them.
  * The file sources reuse the path, column and delimiter checks.
  */
 import { describe } from "../errors";
-import { resolveRunOptions, type RunOptions } from "../run-options";
+import { checkOptionKeys, resolveRunOptions, type RunOptions } from "../run-options";
 
-export interface DataFrameOptions extends RunOptions {
+/** The options of sink.dataFrame(); toDataFrame() takes them and the run's. */
+export interface DataFrameSinkOptions {
   /** Only these columns, in this order (a missing one is all null). Default: every key, in order of first appearance. */
   columns?: string[];
 }
 
-export interface FileExportOptions extends RunOptions {
+export interface DataFrameOptions extends RunOptions, DataFrameSinkOptions {}
+
+/** The options of sink.jsonl(); toJSONL() takes them and the run's. */
+export interface FileSinkOptions {
   /** When the run fails or is cancelled, keep the rows written so far under the target name (the error still reaches you). Default false: no file. */
   partial?: boolean;
 }
 
-export interface CsvOptions extends FileExportOptions {
+export interface FileExportOptions extends RunOptions, FileSinkOptions {}
+
+/** The options of sink.csv(); toCSV() takes them and the run's. */
+export interface CsvSinkOptions extends FileSinkOptions {
   /**
    * The header. Default: the first row's keys, and a later row with another key is an error naming it.
    * A list: these columns in this order; other keys are left out. `"union"`: every key of every row
@@ -28,6 +36,8 @@ export interface CsvOptions extends FileExportOptions {
   /** Write the header line. Default true. */
   header?: boolean;
 }
+
+export interface CsvOptions extends FileExportOptions, CsvSinkOptions {}
 
 /** The outcome of a file export. */
 export interface FileExport {
@@ -72,23 +82,45 @@ function checkPartial(who: string, partial: unknown): boolean {
   return partial ?? false;
 }
 
+const DATAFRAME_KEYS = ["columns"];
+const FILE_KEYS = ["partial"];
+const CSV_KEYS = ["partial", "columns", "delimiter", "header"];
+
+/** A sink's own options (no run options), checked like the run's: an object with known keys. */
+function sinkOptions(who: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+  return options === undefined ? {} : checkOptionKeys(who, options, known);
+}
+
+function dataFrameColumns(who: string, own: DataFrameSinkOptions): string[] | undefined {
+  return own.columns === undefined ? undefined : checkColumnList(who, own.columns);
+}
+
 /** @internal */
 export function dataFrameOptions(options: unknown): { run: RunOptions; columns: string[] | undefined } {
   const who = "toDataFrame()";
-  const { run, own } = resolveRunOptions<DataFrameOptions>(who, options, ["columns"]);
-  return { run, columns: own.columns === undefined ? undefined : checkColumnList(who, own.columns) };
+  const { run, own } = resolveRunOptions<DataFrameOptions>(who, options, DATAFRAME_KEYS);
+  return { run, columns: dataFrameColumns(who, own) };
+}
+
+/** @internal sink.dataFrame()'s options. */
+export function dataFrameSinkOptions(who: string, options: unknown): string[] | undefined {
+  return dataFrameColumns(who, sinkOptions(who, options, DATAFRAME_KEYS));
 }
 
 /** @internal */
 export function jsonlOptions(options: unknown): { run: RunOptions; partial: boolean } {
   const who = "toJSONL()";
-  const { run, own } = resolveRunOptions<FileExportOptions>(who, options, ["partial"]);
+  const { run, own } = resolveRunOptions<FileExportOptions>(who, options, FILE_KEYS);
   return { run, partial: checkPartial(who, own.partial) };
 }
 
-/** @internal */
-export interface CsvSettings {
-  run: RunOptions;
+/** @internal sink.jsonl()'s options: whether to keep a partial file. */
+export function jsonlSinkOptions(who: string, options: unknown): boolean {
+  return checkPartial(who, sinkOptions(who, options, FILE_KEYS).partial);
+}
+
+/** @internal How to write a CSV file. */
+export interface CsvFormat {
   partial: boolean;
   columns: string[] | "union" | undefined;
   delimiter: string;
@@ -96,17 +128,30 @@ export interface CsvSettings {
 }
 
 /** @internal */
-export function csvOptions(options: unknown): CsvSettings {
-  const who = "toCSV()";
-  const { run, own } = resolveRunOptions<CsvOptions>(who, options, ["partial", "columns", "delimiter", "header"]);
+export interface CsvSettings extends CsvFormat {
+  run: RunOptions;
+}
+
+function csvFormat(who: string, own: CsvSinkOptions): CsvFormat {
   const { columns, delimiter = ",", header = true } = own;
   checkDelimiter(who, delimiter);
   if (typeof header !== "boolean") throw new TypeError(`${who}: option "header" must be a boolean, got ${describe(header)}`);
   return {
-    run,
     partial: checkPartial(who, own.partial),
     columns: columns === undefined || columns === "union" ? columns : checkColumnList(who, columns),
     delimiter,
     header,
   };
+}
+
+/** @internal */
+export function csvOptions(options: unknown): CsvSettings {
+  const who = "toCSV()";
+  const { run, own } = resolveRunOptions<CsvOptions>(who, options, CSV_KEYS);
+  return { run, ...csvFormat(who, own) };
+}
+
+/** @internal sink.csv()'s options. */
+export function csvSinkOptions(who: string, options: unknown): CsvFormat {
+  return csvFormat(who, sinkOptions(who, options, CSV_KEYS));
 }

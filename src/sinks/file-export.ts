@@ -1,12 +1,12 @@
 /**
- * Streams a run's results into a file through an encoder, a batch of text at
- * a time, waiting for the disk when its buffer is full (so memory stays
- * bounded by the run's buffers), and only renames the file into place when
- * the run succeeded.
+ * FileWriter: streams a run's results into a file through an encoder, a batch
+ * of text at a time, waiting for the disk when its buffer is full (so memory
+ * stays bounded by the run's buffers), and only renames the file into place
+ * when the run succeeded. The writer of toCSV, toJSONL, sink.csv and sink.jsonl.
  */
-import type { Run } from "../supervisor";
 import { AtomicFile } from "./atomic-file";
 import type { FileExport } from "./export-options";
+import type { SinkWriter } from "./sink";
 
 /** Turns items into text. Encoders batch: `push` returns text only now and then. */
 export interface RowEncoder {
@@ -16,31 +16,51 @@ export interface RowEncoder {
   flush(): string;
 }
 
-export async function writeRunToFile(run: Run<unknown>, path: string, who: string, partial: boolean, encoder: RowEncoder): Promise<FileExport> {
-  const file = new AtomicFile(path, who);
-  let rows = 0;
-  try {
-    await run.drain((item) => {
-      const text = encoder.push(item, rows);
-      rows++;
-      return text ? file.write(text) : undefined;
-    });
-    const rest = encoder.flush();
-    if (rest) await file.write(rest);
-    await file.commit();
-  } catch (error) {
-    if (partial) {
+export class FileWriter implements SinkWriter<FileExport> {
+  private readonly file: AtomicFile;
+  private rows = 0;
+
+  /**
+   * @param who the call, for messages: `"toCSV()"`
+   * @param partial keep the rows written under the target name when the run fails
+   */
+  constructor(
+    private readonly path: string,
+    who: string,
+    private readonly partial: boolean,
+    private readonly encoder: RowEncoder,
+  ) {
+    this.file = new AtomicFile(path, who);
+  }
+
+  push(item: unknown): Promise<void> | undefined {
+    const text = this.encoder.push(item, this.rows);
+    this.rows++;
+    return text ? this.file.write(text) : undefined;
+  }
+
+  async end(): Promise<void> {
+    const rest = this.encoder.flush();
+    if (rest) await this.file.write(rest);
+    await this.file.seal();
+  }
+
+  async commit(): Promise<FileExport> {
+    await this.file.commit();
+    return { path: this.path, rows: this.rows };
+  }
+
+  async abandon(): Promise<void> {
+    if (this.partial) {
       // The rows that arrived before the failure are whole: write what the encoder still holds.
       // A failure to write them is secondary; the run's error is the one to report.
       await Promise.resolve()
         .then(() => {
-          const rest = encoder.flush();
-          return rest ? file.write(rest) : undefined;
+          const rest = this.encoder.flush();
+          return rest ? this.file.write(rest) : undefined;
         })
         .catch(() => {});
     }
-    await file.abandon(partial);
-    throw error;
+    await this.file.abandon(this.partial);
   }
-  return { path, rows };
 }

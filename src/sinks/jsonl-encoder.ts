@@ -9,14 +9,17 @@ const BATCH_CHARS = 64 * 1024;
 export class JsonlEncoder implements RowEncoder {
   private text = "";
 
+  /** @param who the call, for messages: `"toJSONL()"` */
+  constructor(private readonly who = "toJSONL()") {}
+
   push(item: unknown, row: number): string | undefined {
     let line: string | undefined;
     try {
       line = JSON.stringify(item);
     } catch (error) {
-      throw new TypeError(`toJSONL(): row ${row} cannot be written as JSON: ${(error as Error).message}`, { cause: error });
+      throw new TypeError(`${this.who}: row ${row} cannot be written as JSON: ${(error as Error).message}`, { cause: error });
     }
-    if (line === undefined) throw new TypeError(`toJSONL(): row ${row} is ${inspect(item)}, which has no JSON form`);
+    if (line === undefined) throw new TypeError(`${this.who}: row ${row} is ${inspect(item)}, which has no JSON form`);
     this.text += `${line}\n`;
     return this.text.length >= BATCH_CHARS ? this.flush() : undefined;
   }

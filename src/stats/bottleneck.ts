@@ -9,6 +9,11 @@
  * stages' functions, moving items to and from threads and the consumer all run
  * there; the source or a sync stage holding a third of it is named, else the
  * main thread itself), or on its source (the first stage waits for input).
+ *
+ * The sinks of into() count as parts too: a sink's busy time is its writing
+ * and its waiting for its writes, and the slowest sink sets the pace of a
+ * run, so a sink busy half the time or more is named; when the last stage
+ * waits on its consumer, the busiest sink is the consumer named.
  */
 import { type Bottleneck, isWorkingStage, type MainThreadStats, type StageStats } from "./snapshot";
 
@@ -24,6 +29,8 @@ const pct = (x: number) => `${Math.round(x * 100)}%`;
 export function findBottleneck(stages: readonly StageStats[], wallMs: number, mainThread?: MainThreadStats): Bottleneck | undefined {
   const working = stages.filter(isWorkingStage);
   if (working.length === 0 || wallMs <= 0) return undefined;
+  const sinks = working.filter((s) => s.mode === "sink");
+  const steps = stages.filter((s) => s.mode !== "sink");
   const source = stages.find((s) => s.mode === "source");
   const busiest = working.reduce((a, b) => (b.utilization > a.utilization ? b : a));
   const load = mainThread?.utilization ?? 0;
@@ -33,6 +40,12 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
   if (group && group.share >= SATURATED && group.share > busiest.utilization) return groupBottleneck(group);
   // The source's busy time is all main-thread time, so it competes with the stages on the same scale.
   if (source && source.utilization >= SATURATED && source.utilization > busiest.utilization) return sourceBottleneck(source, working, load);
+  if (busiest.utilization >= SATURATED && busiest.mode === "sink") {
+    return {
+      stage: busiest.name,
+      reason: `a sink busy ${sinkBusy(busiest)}; the slowest sink sets the pace of the run: a faster sink (or one that writes in batches) would speed it up`,
+    };
+  }
   if (busiest.utilization >= SATURATED) {
     const rate = Math.round(busiest.throughput).toLocaleString("en-US");
     return {
@@ -40,9 +53,12 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
       reason: `busy ${pct(busiest.utilization)} of the time with ${busiest.workers} worker${busiest.workers === 1 ? "" : "s"} at ${rate} items/s; more workers or a faster function would speed up the run`,
     };
   }
-  const last = stages[stages.length - 1]!;
+  const last = steps[steps.length - 1]!;
   if (last.blockedMs / wallMs >= SATURATED) {
-    return { stage: "consumer", reason: `the last stage waited ${pct(last.blockedMs / wallMs)} of the time for the consumer to take its results` };
+    const waited = `the last stage waited ${pct(last.blockedMs / wallMs)} of the time`;
+    if (sinks.length === 0) return { stage: "consumer", reason: `${waited} for the consumer to take its results` };
+    const slowest = sinks.reduce((a, b) => (b.utilization > a.utilization ? b : a));
+    return { stage: slowest.name, reason: `${waited} for the sinks to take its results; the busiest sink, ${slowest.name}, was busy ${sinkBusy(slowest)}` };
   }
   if (mainThread && load >= MAIN_THREAD_FULL) {
     // Measured main-thread time: the source's and sync stages' (async stages' busy time includes their waits).
@@ -55,9 +71,9 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
         reason: `a sync stage busy ${pct(holder.utilization)} of the time on the main thread, which was ${pct(load)} busy; worker mode would run it in threads`,
       };
     }
-    const inProcess = working.filter((s) => s.mode === "async" || s.mode === "sync");
+    const inProcess = working.filter((s) => s.mode === "async" || s.mode === "sync" || s.mode === "sink");
     const measured = [...(source ? [source] : []), ...inProcess]
-      .map((s) => `${s.name} ${pct(s.busyMs / wallMs)}${s.mode === "async" ? " with its waits" : ""}`)
+      .map((s) => `${s.name} ${pct(s.busyMs / wallMs)}${s.mode === "async" || s.mode === "sink" ? " with its waits" : ""}`)
       .join(", ");
     const fix = working.some((s) => s.mode === "worker")
       ? "send fewer or smaller items across to the threads (filter or shrink them there), and move other CPU-heavy work to worker mode"
@@ -69,7 +85,7 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
         `worker threads, a stream source's callbacks, and the consumer: ${fix}`,
     };
   }
-  const first = working[0]!;
+  const first = working.find((s) => s.mode !== "sink") ?? working[0]!;
   if (first.waitingMs / wallMs >= SATURATED) {
     const own = source && source.busyMs > 0 ? `; the source was busy ${pct(source.utilization)} of the time, waiting for its data the rest` : "";
     return { stage: "source", reason: `the first stage waited ${pct(first.waitingMs / wallMs)} of the time for input${own}` };
@@ -78,6 +94,12 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
     stage: busiest.name,
     reason: `the busiest stage, at ${pct(busiest.utilization)} of its workers' time; no stage is saturated`,
   };
+}
+
+/** "80% of the time at 1,200 items/s, writing and waiting for its writes": how busy a sink was. */
+function sinkBusy(sink: StageStats): string {
+  const rate = Math.round(sink.throughput).toLocaleString("en-US");
+  return `${pct(sink.utilization)} of the time at ${rate} items/s, writing and waiting for its writes`;
 }
 
 interface FusedGroup {

@@ -38,9 +38,17 @@ export function isWorkingStage(stage: Pick<StageStats, "mode">): boolean {
 }
 
 export interface StageStats {
-  /** The stage's name (`source` for the source; `ordered`, `take`, `drop`, `batch(size)`, `distinct` for those steps by default). */
+  /**
+   * The stage's name (`source` for the source; `ordered`, `take`, `drop`, `batch(size)`, `distinct`
+   * for those steps by default; `into.<key>` for a sink of into()).
+   */
   name: string;
-  mode: Mode | "source" | StepMode;
+  /**
+   * `sink`: a sink of into(), after the stages: items in are the results it was given, out the
+   * ones it took (a sink.array past its limit lets the rest by: filtered), busy its time writing
+   * and waiting for its writes; it has no output buffer (queue 0/0).
+   */
+  mode: Mode | "source" | StepMode | "sink";
   workers: number;
   /**
    * The stages this one runs fused with, in one chain (`"source + distance + nearby"`; the source
@@ -140,7 +148,7 @@ export interface StageNote {
 }
 
 export interface Bottleneck {
-  /** The stage that limits throughput, or "source" / "consumer" / "main thread". */
+  /** The stage (or into() sink) that limits throughput, or "source" / "consumer" / "main thread". */
   stage: string;
   reason: string;
 }

@@ -1,7 +1,8 @@
 // Type-checked (never run) by test/types.test.js with TypeScript 5.0 and Node10
 // resolution, as tslab checks a notebook cell. Each line fails to compile when
 // the item type stops flowing through the stages.
-import { concat, from, range, Pipeline, StageError } from "pipelab";
+import { concat, from, range, Pipeline, sink, SinkError, StageError, type FileExport } from "pipelab";
+import type { DataFrame } from "danfojs";
 
 type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
 declare function expectType<T extends true>(): void;
@@ -117,3 +118,40 @@ async function analyse(): Promise<void> {
   void busiest;
 }
 void analyse;
+
+// into(): each key's result has its sink's type, and the item type reaches sink.array, sink.each
+// and sink.reduce from the pipeline without annotations.
+async function intoSinks(p: Pipeline<{ id: number; score: number }>): Promise<void> {
+  const r = await p.into({
+    df: sink.dataFrame({ columns: ["id"] }),
+    file: sink.csv("out.csv"),
+    lines: sink.jsonl("out.jsonl", { partial: true }),
+    n: sink.count(),
+    sample: sink.array({ limit: 100 }),
+    log: sink.each((row) => row.id.toFixed()),
+    total: sink.reduce(async (sum, row) => sum + row.score, 0),
+    best: sink.reduce((a, b) => (a.score > b.score ? a : b)),
+  });
+  expectType<Equals<typeof r.df, DataFrame>>();
+  expectType<Equals<typeof r.file, FileExport>>();
+  expectType<Equals<typeof r.lines, FileExport>>();
+  expectType<Equals<typeof r.n, number>>();
+  expectType<Equals<typeof r.sample, { id: number; score: number }[]>>();
+  expectType<Equals<typeof r.log, void>>();
+  expectType<Equals<typeof r.total, number>>();
+  expectType<Equals<typeof r.best, { id: number; score: number }>>();
+  const ids = await p.map((row) => row.id).into({ all: sink.array() }, { signal: AbortSignal.timeout(1000) });
+  expectType<Equals<typeof ids.all, number[]>>();
+  try {
+    await p.into({ n: sink.count() });
+  } catch (e) {
+    if (e instanceof SinkError) e.sink.toUpperCase();
+  }
+  // @ts-expect-error a sink of strings cannot take these items
+  await p.into({ s: sink.each((x: string) => x) });
+  // @ts-expect-error a value that is not a sink
+  await p.into({ n: 5 });
+  // @ts-expect-error a lookalike object is not a sink: sinks come from sink.*
+  await p.into({ n: { types: undefined, toString: () => "" } });
+}
+void intoSinks;
