@@ -152,6 +152,24 @@ test('require("pipelab") loads nothing heavy: BullMQ, ioredis, vega, danfojs, ts
   assert.deepEqual(loaded, []);
 });
 
+test("the stage cache works there: lmdb installs with plain npm install and loads on the first cached run", async () => {
+  const script = `
+    const { range, cache } = require("pipelab");
+    (async () => {
+      const before = Object.keys(require.cache).some((k) => k.includes("/lmdb/"));
+      const build = () => range(50).map(async (x) => x * 2, { name: "double", cache: { name: "double" } });
+      await build().run({ progress: false });
+      const again = build();
+      await again.run({ progress: false });
+      const [info] = await cache.info();
+      console.log(JSON.stringify({ before, hits: again.stats().stages[1].cacheHits, entries: info.entries }));
+    })();`;
+  fs.writeFileSync(path.join(project, "cached.cjs"), script);
+  const out = JSON.parse(await clean(process.execPath, ["cached.cjs"]));
+  assert.deepEqual(out, { before: false, hits: 50, entries: 50 });
+  assert.ok(fs.existsSync(path.join(project, ".pipelab-cache")), "the cache lives under the project's working directory");
+});
+
 for (const [kind, file, code] of [
   ["CommonJS", "use.cjs", `const { range } = require("pipelab");\nconst { readFileSync } = require("node:fs");\n${PIPELINE}`],
   ["ESM", "use.mjs", `import { range } from "pipelab";\nimport { readFileSync } from "node:fs";\n${PIPELINE}`],
