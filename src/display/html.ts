@@ -39,7 +39,8 @@ const asColumn = (column: string | HtmlColumn): HtmlColumn => (typeof column ===
 
 function columnStyle(column: HtmlColumn): string {
   if (column.widthCh !== undefined) return `;width:${column.widthCh}ch`;
-  if (column.wrapCh !== undefined) return `;max-width:${column.wrapCh}ch;white-space:normal;overflow-wrap:anywhere`;
+  // break-word: a word is cut only when it alone is wider than the column.
+  if (column.wrapCh !== undefined) return `;max-width:${column.wrapCh}ch;white-space:normal;overflow-wrap:break-word`;
   return "";
 }
 

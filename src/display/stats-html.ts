@@ -38,7 +38,8 @@ function row(s: StageStats): HtmlCell[] {
   const num = (t: string) => ({ html: escapeHtml(t), numeric: true });
   const fill = s.queue.maxsize === 0 ? 0 : s.queue.peak / s.queue.maxsize;
   return [
-    text(s.name),
+    // A long name wraps where a reader would break it (into.<key>, map(fn), a + b), not mid-word.
+    { html: escapeHtml(s.name).replace(/([.(]|\+ )/g, "<wbr>$1") },
     text(modeAndWorkers(s)),
     num(count(s.itemsIn)),
     num(count(s.itemsOut)),
