@@ -559,6 +559,22 @@ describe("options, missing and broken files (all three readers)", () => {
     assert.throws(() => fromJSON(42), /fromJSON\(\): path must be a non-empty string, got number 42/);
   });
 
+  test("every run re-reads the file: a file rewritten between two runs of one pipeline gives its new rows", async () => {
+    const parquet = inDir("rerun.parquet");
+    const arrow = inDir("rerun.arrow");
+    const json = inDir("rerun.json");
+    const write = (values) => {
+      pl.DataFrame({ a: values }).writeParquet(parquet);
+      fs.writeFileSync(arrow, A.tableToIPC(new A.Table({ a: A.vectorFromArray(values, new A.Float64()) }), "file"));
+      fs.writeFileSync(json, JSON.stringify(values.map((a) => ({ a }))));
+    };
+    const pipelines = [fromParquet(parquet), fromArrow(arrow), fromJSON(json)];
+    write([1, 2]);
+    for (const p of pipelines) assert.deepEqual(await p.toArray(), [{ a: 1 }, { a: 2 }]);
+    write([3, 4, 5]);
+    for (const p of pipelines) assert.deepEqual(await p.toArray(), [{ a: 3 }, { a: 4 }, { a: 5 }]);
+  });
+
   test("a missing file is an error with its path, from every reader", async () => {
     const missing = inDir("missing.bin");
     for (const [name, read] of [

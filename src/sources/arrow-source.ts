@@ -1,6 +1,6 @@
 /**
- * fromArrow(path): an Arrow IPC file (the random-access "file" format, .arrow
- * / Feather v2) or stream, read with apache-arrow record batch by record batch
+ * fromArrow(path): an Arrow IPC file (the random-access "file" format, .arrow)
+ * or stream, read with apache-arrow record batch by record batch
  * from a file handle (never the whole file in memory), each batch cut into
  * rows as plain objects.
  */
@@ -141,7 +141,7 @@ class ArrowRecords extends BatchRecords {
 }
 
 /**
- * An Arrow IPC file as a source: the file format (.arrow, Feather v2) or the stream format,
+ * An Arrow IPC file as a source: the file format (.arrow) or the stream format (uncompressed buffers),
  * read record batch by record batch (memory holds one batch, whatever the file's size), rows
  * as plain objects; re-read by every run. `columns` converts only those columns.
  *

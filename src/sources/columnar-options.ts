@@ -10,17 +10,24 @@ import { checkColumnNames } from "../sinks/export-options";
 export type Int64Mode = "number" | "bigint";
 
 export interface ArrowSourceOptions {
-  /** Read only these columns, in this order. Default: every column of the file. */
+  /**
+   * Read only these columns, in this order (an unknown one is an error listing the file's).
+   * @defaultValue every column of the file, in its order
+   */
   columns?: string[];
   /**
    * 64-bit integer columns as `"number"` (default; a value beyond ±2^53-1 is an error naming its row) or
    * as `"bigint"` (every value of such a column). Timestamps are not affected: they are read as Dates.
+   * @defaultValue "number"
    */
   int64?: Int64Mode;
 }
 
 export interface ParquetSourceOptions extends ArrowSourceOptions {
-  /** Rows built and handed on at a time (a row group is decoded whole, then cut into batches). Default 65536. */
+  /**
+   * Rows built and handed on at a time (a row group is decoded whole, then cut into batches of this many rows).
+   * @defaultValue 65536
+   */
   batchRows?: number;
 }
 

@@ -19,7 +19,10 @@ import { StreamRecords } from "./stream-records";
 const WHO = "fromJSON()";
 
 export interface JsonSourceOptions {
-  /** The array to read, as keys joined by dots ("data.items"; an array index is a key too: "pages.0.rows"). Default: the top level. */
+  /**
+   * The array to read, as keys joined by dots ("data.items"; an array index is a key too: "pages.0.rows").
+   * @defaultValue the top level
+   */
   path?: string;
 }
 
