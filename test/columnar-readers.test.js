@@ -24,15 +24,17 @@ before(() => (dir = fs.mkdtempSync(join(tmpdir(), "pipelab-columnar-"))));
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 const inDir = (name) => join(dir, name);
 
-/** This process's open descriptors on `path` (Linux /proc). */
-const openOn = (path) =>
-  fs.readdirSync("/proc/self/fd").filter((fd) => {
+/** This process's open descriptors on `path` (Linux /proc; node_modules may be a link, so the real path). */
+const openOn = (path) => {
+  const real = fs.realpathSync(path);
+  return fs.readdirSync("/proc/self/fd").filter((fd) => {
     try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) === path;
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === real;
     } catch {
       return false;
     }
   }).length;
+};
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 const noProc = !fs.existsSync("/proc/self/fd") && "needs /proc";
 
