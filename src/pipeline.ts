@@ -6,7 +6,7 @@
 import type { DataFrame } from "danfojs";
 import type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
 import type { ArrowOptions, ArrowTableOptions, ParquetOptions, PolarsOptions } from "./sinks/columnar-options";
-import type { ArrowTableLike, PolarsDataFrameLike } from "./sinks/columnar-results";
+import type { ArrowTableLike, PolarsDataFrameLike, Uninferred } from "./sinks/columnar-results";
 import { feedOne, feedSinks } from "./sinks/feed";
 import { checkIntoSinks } from "./sinks/into";
 import { arrowExport, arrowTableExport, csvExport, dataFrameExport, jsonlExport, parquetExport, polarsExport, type SingleSink } from "./sinks/single-sinks";
@@ -247,16 +247,16 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * Runs the pipeline into an apache-arrow Table (types as sink.arrow() says); pass apache-arrow's `Table` type for all of its API.
    * @example const table = await p.toArrowTable<Table>({ schema: { when: "date" } })
    */
-  async toArrowTable<Table = ArrowTableLike>(options?: ArrowTableOptions): Promise<Table> {
-    return this.feed(arrowTableExport(options)) as Promise<Table>;
+  async toArrowTable<Table = ArrowTableLike>(options?: ArrowTableOptions): Promise<Uninferred<Table>> {
+    return this.feed(arrowTableExport(options)) as Promise<Uninferred<Table>>;
   }
 
   /**
    * Runs the pipeline into a nodejs-polars DataFrame (an optional peer dependency; types as sink.arrow() says).
    * @example const df = await p.toPolars<DataFrame>(); df.groupBy("origin").len()
    */
-  async toPolars<Frame = PolarsDataFrameLike>(options?: PolarsOptions): Promise<Frame> {
-    return this.feed(polarsExport(options)) as Promise<Frame>;
+  async toPolars<Frame = PolarsDataFrameLike>(options?: PolarsOptions): Promise<Uninferred<Frame>> {
+    return this.feed(polarsExport(options)) as Promise<Uninferred<Frame>>;
   }
 
   /** Opens a single sink's writer (options checked) before the run starts, so one that cannot open leaves no run; feeds the run to it. */

@@ -60,3 +60,10 @@ export interface PolarsDataFrameLike {
   toRecords(): Record<string, unknown>[];
   toString(): string;
 }
+
+/**
+ * `T`, where TypeScript cannot infer it from the context (TypeScript 5.4's NoInfer, for 5.0): so that
+ * `sink.arrowTable()` inside `into({ ... })` and `const t: X = await p.toArrowTable()` keep the default
+ * type instead of taking the context's (`unknown`, `X`) unchecked.
+ */
+export type Uninferred<T> = [T][T extends unknown ? 0 : never];

@@ -10,7 +10,7 @@ import { checkOptionKeys } from "../run-options";
 import { ArrowFileWriter } from "./arrow-file-sink";
 import { ArrowTableWriter } from "./arrow-table-sink";
 import { type ArrowSinkOptions, type ColumnarSinkOptions, columnarSinkOptions, type ParquetSinkOptions } from "./columnar-options";
-import type { ArrowTableLike, PolarsDataFrameLike } from "./columnar-results";
+import type { ArrowTableLike, PolarsDataFrameLike, Uninferred } from "./columnar-results";
 import { CsvEncoder } from "./csv-encoder";
 import { DataFrameWriter } from "./dataframe-sink";
 import {
@@ -134,7 +134,7 @@ export const sink = {
    * @defaultValue options: the columns and types from the rows
    * @example const { table } = await p.into({ table: sink.arrowTable<Table>({ schema: { id: "int64" } }), file: sink.csv("out.csv") })
    */
-  arrowTable<Table = ArrowTableLike>(options?: ColumnarSinkOptions): Sink<unknown, Table> {
+  arrowTable<Table = ArrowTableLike>(options?: ColumnarSinkOptions): Sink<unknown, Uninferred<Table>> {
     const who = "sink.arrowTable()";
     const format = columnarSinkOptions(who, options, "table");
     return new Sink({ kind: "arrowTable", open: () => new ArrowTableWriter(who, format) as never });
@@ -147,7 +147,7 @@ export const sink = {
    * @defaultValue options: the columns and types from the rows
    * @example const { df } = await p.into({ df: sink.polars<DataFrame>(), file: sink.parquet("out.parquet") })
    */
-  polars<Frame = PolarsDataFrameLike>(options?: ColumnarSinkOptions): Sink<unknown, Frame> {
+  polars<Frame = PolarsDataFrameLike>(options?: ColumnarSinkOptions): Sink<unknown, Uninferred<Frame>> {
     const who = "sink.polars()";
     const format = columnarSinkOptions(who, options, "polars");
     return new Sink({ kind: "polars", open: () => new PolarsWriter(who, format) as never });
