@@ -417,16 +417,24 @@ describe("toPolars()", () => {
           }
           return resolve.call(this, request, ...rest);
         };`;
+      const target = file(`into-${blocked}.parquet`);
       const { code, stdout, stderr } = await runChild(`${hook}
         let ran = false;
-        pipelab.from([{ a: 1 }]).map((r) => { ran = true; return r; }).toPolars().then(
-          () => console.log("resolved"),
-          (error) => console.log(JSON.stringify({ message: error.message, ran, sink: (() => { try { pipelab.sink.polars(); return "built"; } catch (e) { return e.message; } })() })),
-        );`);
+        const p = pipelab.from([{ a: 1 }]).map((r) => { ran = true; return r; });
+        const built = pipelab.sink.polars();
+        const fail = (promise) => promise.then(() => "resolved", (error) => error.message);
+        (async () => {
+          const message = await fail(p.toPolars());
+          const into = await fail(p.into({ file: pipelab.sink.parquet(${JSON.stringify(target)}), df: built }));
+          console.log(JSON.stringify({ message, into, ran, sink: String(built) }));
+        })();`);
       assert.equal(code, 0, stderr);
-      const { message, ran, sink: built } = JSON.parse(stdout);
-      assert.equal(ran, false, "the run did not start");
-      assert.equal(built, "built", "sink.polars() itself loads nothing: the run that opens it does");
+      const { message, into, ran, sink: built } = JSON.parse(stdout);
+      assert.equal(ran, false, "no run started");
+      assert.equal(built, "sink.polars()", "sink.polars() itself loads nothing: the run that opens it does");
+      assert.match(into, /^sink\.polars\(\): needs nodejs-polars/);
+      assert.equal(existsSync(target), false, "into()'s other sinks let go of their files");
+      assert.deepEqual(leftovers(), []);
       assert.match(message, /^toPolars\(\): needs nodejs-polars, an optional peer dependency of pipelab that is not installed here: npm install nodejs-polars/);
       if (Number(process.versions.node.split(".")[0]) < 22 && process.platform === "linux" && process.arch === "x64") {
         assert.match(

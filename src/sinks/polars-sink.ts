@@ -8,7 +8,8 @@
  * series way is wrong where it matters: an Int64 series of bigints with a
  * null comes out all null, a bigint below 0 makes an unsigned column, a
  * struct series with a null row throws. Through Arrow, what polars gets is
- * what the Arrow writers write.
+ * what the Arrow writers write. Memory: the result as Arrow bytes until the
+ * end, then polars's own copy (the bytes are let go once it has read them).
  *
  * nodejs-polars is an optional peer dependency, loaded when a run opens the
  * sink; without it the run does not start and the error says what to install.
