@@ -20,6 +20,18 @@ export type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from
 export { sink } from "./sinks/sink-factories";
 export type { ArraySinkOptions } from "./sinks/sink-factories";
 export type { CsvSinkOptions, DataFrameSinkOptions, FileSinkOptions } from "./sinks/export-options";
+export type {
+  ArrowOptions,
+  ArrowSinkOptions,
+  ArrowTableOptions,
+  ColumnarSinkOptions,
+  ParquetCompression,
+  ParquetOptions,
+  ParquetSinkOptions,
+  PolarsOptions,
+} from "./sinks/columnar-options";
+export type { ColumnTypeName } from "./sinks/column-types";
+export type { ArrowTableLike, ArrowVectorLike, PolarsDataFrameLike, PolarsSeriesLike } from "./sinks/columnar-results";
 export type { Sink, SinkResults } from "./sinks/sink";
 export type { RunOptions } from "./run-options";
 export { RunStats } from "./run-stats";

@@ -4,22 +4,12 @@
  * every consumption is a new run from the source.
  */
 import type { DataFrame } from "danfojs";
-import { CsvEncoder } from "./sinks/csv-encoder";
-import { DataFrameWriter } from "./sinks/dataframe-sink";
-import {
-  checkPath,
-  type CsvOptions,
-  csvOptions,
-  type DataFrameOptions,
-  dataFrameOptions,
-  type FileExport,
-  type FileExportOptions,
-  jsonlOptions,
-} from "./sinks/export-options";
+import type { CsvOptions, DataFrameOptions, FileExport, FileExportOptions } from "./sinks/export-options";
+import type { ArrowOptions, ArrowTableOptions, ParquetOptions, PolarsOptions } from "./sinks/columnar-options";
+import type { ArrowTableLike, PolarsDataFrameLike, Uninferred } from "./sinks/columnar-results";
 import { feedOne, feedSinks } from "./sinks/feed";
-import { FileWriter } from "./sinks/file-export";
 import { checkIntoSinks } from "./sinks/into";
-import { JsonlEncoder } from "./sinks/jsonl-encoder";
+import { arrowExport, arrowTableExport, csvExport, dataFrameExport, jsonlExport, parquetExport, polarsExport, type SingleSink } from "./sinks/single-sinks";
 import type { Sink, SinkResults } from "./sinks/sink";
 import { ArrayWriter } from "./sinks/value-sinks";
 import { describe } from "./errors";
@@ -209,29 +199,23 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the pipeline and collects its results into a danfojs DataFrame.
-   * Object results become columns by key (in order of first appearance, null
-   * where a row lacks one); other results become one column, `value`.
+   * Runs the pipeline and collects its results into a danfojs DataFrame. Object results become columns by key
+   * (in order of first appearance, null where a row lacks one); other results become one column, `value`.
    * @example const df = await from(records).map(enrich, { workers: 8 }).toDataFrame()
    * @example await p.toDataFrame({ columns: ["id", "score"] })
    */
   async toDataFrame(options?: DataFrameOptions): Promise<DataFrame> {
-    const { run, columns } = dataFrameOptions(options);
-    return feedOne(this.start(run), new DataFrameWriter("toDataFrame()", columns));
+    return this.feed(dataFrameExport(options));
   }
 
   /**
-   * Runs the pipeline and streams its results to a CSV file, one row per
-   * result. The file appears at `path` only if the run succeeds (it is written
-   * next to it under a temporary name, then renamed); `partial: true` keeps
-   * the rows before a failure.
+   * Runs the pipeline and streams its results to a CSV file, one row per result. The file appears at `path` only if the
+   * run succeeds (it is written next to it under a temporary name, then renamed); `partial: true` keeps the rows before a failure.
    * @example const { rows } = await from(records).map(clean).toCSV("clean.csv")
    * @example await p.toCSV("out.csv", { columns: "union", delimiter: ";" })
    */
   async toCSV(path: string, options?: CsvOptions): Promise<FileExport> {
-    const settings = csvOptions(options);
-    const target = checkPath("toCSV()", path);
-    return feedOne(this.start(settings.run), new FileWriter(target, "toCSV()", settings.partial, new CsvEncoder(settings)));
+    return this.feed(csvExport(path, options));
   }
 
   /**
@@ -240,9 +224,45 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
    * @example await from(events).filter(isError).toJSONL("errors.jsonl")
    */
   async toJSONL(path: string, options?: FileExportOptions): Promise<FileExport> {
-    const { run, partial } = jsonlOptions(options);
-    const target = checkPath("toJSONL()", path);
-    return feedOne(this.start(run), new FileWriter(target, "toJSONL()", partial, new JsonlEncoder()));
+    return this.feed(jsonlExport(path, options));
+  }
+
+  /**
+   * Runs the pipeline into a Parquet file, a row group at a time, all or nothing like toCSV(); types as sink.parquet() says.
+   * @example const { rows } = await from(records).toParquet("out.parquet", { compression: "gzip", schema: { id: "int64" } })
+   */
+  async toParquet(path: string, options?: ParquetOptions): Promise<FileExport> {
+    return this.feed(parquetExport(path, options));
+  }
+
+  /**
+   * Runs the pipeline into an Arrow IPC file, a record batch at a time, all or nothing like toCSV(); types as sink.arrow() says.
+   * @example await p.toArrow("out.arrow", { columns: ["id", "score"] })
+   */
+  async toArrow(path: string, options?: ArrowOptions): Promise<FileExport> {
+    return this.feed(arrowExport(path, options));
+  }
+
+  /**
+   * Runs the pipeline into an apache-arrow Table (types as sink.arrow() says); pass apache-arrow's `Table` type for all of its API.
+   * @example const table = await p.toArrowTable<Table>({ schema: { when: "date" } })
+   */
+  async toArrowTable<Table = ArrowTableLike>(options?: ArrowTableOptions): Promise<Uninferred<Table>> {
+    return this.feed(arrowTableExport(options)) as Promise<Uninferred<Table>>;
+  }
+
+  /**
+   * Runs the pipeline into a nodejs-polars DataFrame (an optional peer dependency; types as sink.arrow() says).
+   * @example const df = await p.toPolars<DataFrame>(); df.groupBy("origin").len()
+   */
+  async toPolars<Frame = PolarsDataFrameLike>(options?: PolarsOptions): Promise<Uninferred<Frame>> {
+    return this.feed(polarsExport(options)) as Promise<Uninferred<Frame>>;
+  }
+
+  /** Opens a single sink's writer (options checked) before the run starts, so one that cannot open leaves no run; feeds the run to it. */
+  private feed<Out>({ run, open }: SingleSink<Out>): Promise<Out> {
+    const writer = open();
+    return feedOne(this.start(run), writer);
   }
 
   /**

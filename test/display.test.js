@@ -285,3 +285,53 @@ describe("DataFrame preview", () => {
     assert.match(small, /2\.5(?!\d)/);
   });
 });
+
+describe("Arrow Table and polars DataFrame preview", () => {
+  const rows = Array.from({ length: 25 }, (_, i) => ({
+    id: 2n ** 60n + BigInt(i),
+    name: `row-${i}`,
+    when: new Date(Date.UTC(2024, 0, 1 + i)),
+    tags: [i, i + 1],
+    score: i / 3,
+  }));
+
+  test("display(table) shows an Arrow Table as a preview: shape, first rows, readable cells (ISO dates, lists, 64-bit integers in full)", async () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    display(await from(rows).toArrowTable());
+    const { bundle } = sink.writes[0];
+    assert.deepEqual(Object.keys(bundle), ["text/plain", "text/html"]);
+    assert.match(
+      bundle["text/plain"],
+      /^Arrow Table: 25 rows x 5 columns \(first 10 shown\)\n +id +name +when +tags +score\n0 +1152921504606846976 +row-0 +2024-01-01T00:00:00\.000Z +\[ 0, 1 \] +0\n/,
+    );
+    assert.match(bundle["text/html"], />row-9</);
+    assert.doesNotMatch(bundle["text/html"], />row-10</);
+    assert.match(bundle["text/html"], />0\.3333</);
+  });
+
+  test("display(df) shows a polars DataFrame as the same preview, not polars's own bundle (no text/plain, 50 rows twice)", async () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    const df = await from(rows.map(({ id, ...row }) => row)).toPolars();
+    assert.equal(typeof df[Symbol.for("Jupyter.display")], "function", "polars has a display method of its own");
+    display(df);
+    const { bundle } = sink.writes[0];
+    assert.deepEqual(Object.keys(bundle), ["text/plain", "text/html"]);
+    assert.match(
+      bundle["text/plain"],
+      /^polars DataFrame: 25 rows x 4 columns \(first 10 shown\)\n +name +when +tags +score\n0 +row-0 +2024-01-01T00:00:00\.000Z +\[ 0, 1 \] +0\n/,
+    );
+    assert.match(bundle["text/html"], />row-9</);
+    assert.doesNotMatch(bundle["text/html"], />row-10</);
+  });
+
+  test("an empty table shows its shape; an object that only looks a little like a table is left alone", async () => {
+    const sink = recordingSink();
+    setDisplaySink(sink);
+    display(await from([]).toArrowTable({ columns: ["a"] }));
+    display({ numRows: 1, numCols: 1 });
+    assert.equal(sink.writes[0].bundle["text/plain"], "Arrow Table: 0 rows x 1 columns");
+    assert.equal(sink.writes[1].bundle["text/plain"], "{ numRows: 1, numCols: 1 }");
+  });
+});

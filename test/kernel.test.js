@@ -114,6 +114,15 @@ describe("the last expression of a cell", () => {
     assert.match(shown[0]["text/html"], /2 rows x 1 columns/);
   });
 
+  test("an apache-arrow Table and a nodejs-polars DataFrame show as previews", async () => {
+    const { shown, log } = hooked();
+    const { from } = require("../dist");
+    log(await from([{ a: 1 }, { a: 2 }]).toArrowTable());
+    log(await from([{ a: 1 }, { a: 2 }, { a: 3 }]).toPolars());
+    assert.match(shown[0]["text/plain"], /^Arrow Table: 2 rows x 1 columns/);
+    assert.match(shown[1]["text/plain"], /^polars DataFrame: 3 rows x 1 columns/);
+  });
+
   test("a display method that throws is reported and the value is logged as text", (t) => {
     const { logged, shown, log } = hooked();
     const errors = [];

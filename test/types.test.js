@@ -61,6 +61,10 @@ test("the same with the TypeScript that builds pipelab", (t) => {
   assert.deepEqual(typeErrors(require("typescript"), checked(t)), []);
 });
 
+test("apache-arrow's Table and nodejs-polars's DataFrame fit ArrowTableLike and PolarsDataFrameLike, and can be passed as the result's type", () => {
+  assert.deepEqual(typeErrors(require("typescript"), [path.join(__dirname, "types", "columnar.ts")]), []);
+});
+
 test("a README snippet that misuses the API is reported (the check is real)", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pipelab-readme-"));
   try {

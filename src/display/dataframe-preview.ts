@@ -1,10 +1,12 @@
 /**
  * A DataFrame preview: its shape and first rows as an HTML table (and as
  * text), for notebooks and for an HTML file from plain Node. Works on any
- * danfojs DataFrame without loading danfojs itself.
+ * danfojs DataFrame without loading danfojs itself, and on apache-arrow
+ * Tables and nodejs-polars DataFrames (columnar-preview.ts) without loading those.
  */
 import { writeFile } from "node:fs/promises";
 import { inspect } from "node:util";
+import { columnarFrame } from "./columnar-preview";
 import { escapeHtml, htmlTable } from "./html";
 import { type Displayable, hasDisplayProtocol, installDisplayProtocol, type MimeBundle } from "./mime-bundle";
 
@@ -42,10 +44,12 @@ export class DataFramePreview implements Displayable {
   /**
    * @param frame the DataFrame
    * @param rows how many of its first rows to show (default 10)
+   * @param title what the caption calls it (default "DataFrame")
    */
   constructor(
     readonly frame: DataFrameLike,
     readonly rows = 10,
+    readonly title = "DataFrame",
   ) {
     if (!isDataFrameLike(frame)) throw new TypeError("DataFramePreview: expected a danfojs DataFrame");
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`DataFramePreview: "rows" must be a positive integer, got ${rows}`);
@@ -60,7 +64,7 @@ export class DataFramePreview implements Displayable {
   private caption(): string {
     const [rows, columns] = this.frame.shape as [number, number];
     const shown = Math.min(this.rows, rows);
-    return `DataFrame: ${rows.toLocaleString("en-US")} rows x ${columns} columns${shown < rows ? ` (first ${shown} shown)` : ""}`;
+    return `${this.title}: ${rows.toLocaleString("en-US")} rows x ${columns} columns${shown < rows ? ` (first ${shown} shown)` : ""}`;
   }
 
   toHtml(): string {
@@ -109,7 +113,13 @@ export class DataFramePreview implements Displayable {
 }
 installDisplayProtocol(DataFramePreview);
 
-/** @internal What a value displays as when it has no display method of its own: DataFrames as a preview. */
+/**
+ * @internal What a value displays as when it has no display method of its own: DataFrames as a
+ * preview. Arrow Tables and polars DataFrames too, although polars's has one: its bundle has no
+ * text/plain (a text front end shows nothing), no shape, and 50 rows twice (HTML and JSON).
+ */
 export function asDisplayable(value: unknown): Displayable | undefined {
+  const columnar = columnarFrame(value);
+  if (columnar) return new DataFramePreview(columnar.frame, 10, columnar.title);
   return isDataFrameLike(value) && !hasDisplayProtocol(value) ? new DataFramePreview(value) : undefined;
 }

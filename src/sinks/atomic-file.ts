@@ -24,10 +24,10 @@ export class AtomicFile {
     this.stream.on("error", (error) => (this.failure ??= this.describe(error)));
   }
 
-  /** Writes text; resolves when the stream can take more (undefined when it can right away). */
-  write(text: string): Promise<void> | undefined {
+  /** Writes text or bytes (kept by reference until written: not to be changed after); resolves when the stream can take more (undefined when it can right away). */
+  write(chunk: string | Uint8Array): Promise<void> | undefined {
     if (this.failure) throw this.failure;
-    if (this.stream.write(text)) return undefined;
+    if (this.stream.write(chunk)) return undefined;
     return this.drained();
   }
 

@@ -63,8 +63,8 @@ export function checkDelimiter(who: string, delimiter: unknown): string {
   return delimiter;
 }
 
-/** Columns a sink writes: named once each. */
-function checkColumnList(who: string, value: unknown): string[] {
+/** @internal Columns a sink writes: named once each (shared with the columnar sinks). */
+export function checkColumnList(who: string, value: unknown): string[] {
   const columns = checkColumnNames(who, value);
   const duplicate = columns.find((c, i) => columns.indexOf(c) !== i);
   if (duplicate !== undefined) throw new TypeError(`${who}: option "columns" names "${duplicate}" twice`);
@@ -77,7 +77,8 @@ export function checkPath(who: string, path: unknown): string {
   return path;
 }
 
-function checkPartial(who: string, partial: unknown): boolean {
+/** @internal */
+export function checkPartial(who: string, partial: unknown): boolean {
   if (partial !== undefined && typeof partial !== "boolean") throw new TypeError(`${who}: option "partial" must be a boolean, got ${describe(partial)}`);
   return partial ?? false;
 }
@@ -86,8 +87,8 @@ const DATAFRAME_KEYS = ["columns"];
 const FILE_KEYS = ["partial"];
 const CSV_KEYS = ["partial", "columns", "delimiter", "header"];
 
-/** A sink's own options (no run options), checked like the run's: an object with known keys. */
-function sinkOptions(who: string, options: unknown, known: readonly string[]): Record<string, unknown> {
+/** @internal A sink's own options (no run options), checked like the run's: an object with known keys. */
+export function sinkOptions(who: string, options: unknown, known: readonly string[]): Record<string, unknown> {
   return options === undefined ? {} : checkOptionKeys(who, options, known);
 }
 

@@ -7,6 +7,10 @@
 import type { DataFrame } from "danfojs";
 import { describe } from "../errors";
 import { checkOptionKeys } from "../run-options";
+import { ArrowFileWriter } from "./arrow-file-sink";
+import { ArrowTableWriter } from "./arrow-table-sink";
+import { type ArrowSinkOptions, type ColumnarSinkOptions, columnarSinkOptions, type ParquetSinkOptions } from "./columnar-options";
+import type { ArrowTableLike, PolarsDataFrameLike, Uninferred } from "./columnar-results";
 import { CsvEncoder } from "./csv-encoder";
 import { DataFrameWriter } from "./dataframe-sink";
 import {
@@ -21,6 +25,8 @@ import {
 } from "./export-options";
 import { FileWriter } from "./file-export";
 import { JsonlEncoder } from "./jsonl-encoder";
+import { ParquetFileWriter } from "./parquet-sink";
+import { PolarsWriter } from "./polars-sink";
 import { Sink } from "./sink";
 import { ArrayWriter, CountWriter, EachWriter, NO_INITIAL, ReduceWriter } from "./value-sinks";
 
@@ -85,6 +91,66 @@ export const sink = {
     const who = "sink.dataFrame()";
     const columns = dataFrameSinkOptions(who, options);
     return new Sink({ kind: "dataFrame", open: () => new DataFrameWriter(who, columns) });
+  },
+
+  /**
+   * A Parquet file, written a row group at a time (memory holds one row group) and moved into place
+   * only when the run and every other sink succeed; resolves to `{ path, rows }`. The columns are the
+   * first row's keys (or `columns`); each column's type is that of its first non-null value in the
+   * first row group, or `schema`'s: string -> STRING, number -> DOUBLE, bigint -> INT64, boolean ->
+   * BOOLEAN, Date -> TIMESTAMP(MILLIS, UTC), Uint8Array -> BYTE_ARRAY, array -> LIST, plain object ->
+   * struct, null -> a null in an OPTIONAL column; "int32" -> INT32, "json" -> the JSON text (JSON).
+   * A later row with another key, or a value of another type, is a TypeError naming the column and the row.
+   * `partial: true` keeps, after a failure, a valid file of the rows that reached the sink.
+   * @defaultValue options: `{ compression: "snappy", rowGroupRows: 65536, partial: false }`
+   * @example await p.into({ file: sink.parquet("out.parquet", { compression: "gzip", schema: { id: "int64" } }), n: sink.count() })
+   */
+  parquet(path: string, options?: ParquetSinkOptions): Sink<unknown, FileExport> {
+    const who = "sink.parquet()";
+    checkPath(who, path);
+    const format = columnarSinkOptions(who, options, "parquet");
+    return new Sink({ kind: "parquet", path, open: () => new ParquetFileWriter(path, who, format) });
+  },
+
+  /**
+   * An Arrow IPC file (the file format, Feather v2), written a record batch of 65536 rows at a time,
+   * all or nothing like sink.parquet() and with its column rules; resolves to `{ path, rows }`. Types:
+   * string -> Utf8, number -> Float64, bigint -> Int64, boolean -> Bool, Date -> Timestamp(ms, "UTC"),
+   * Uint8Array -> Binary, array -> List, plain object -> Struct, every column nullable; "int32" ->
+   * Int32, "json" -> Utf8 of the JSON text.
+   * @defaultValue options: `{ partial: false }`, the columns and types from the rows
+   * @example await p.into({ file: sink.arrow("out.arrow"), table: sink.arrowTable() })
+   */
+  arrow(path: string, options?: ArrowSinkOptions): Sink<unknown, FileExport> {
+    const who = "sink.arrow()";
+    checkPath(who, path);
+    const format = columnarSinkOptions(who, options, "arrow");
+    return new Sink({ kind: "arrow", path, open: () => new ArrowFileWriter(path, who, format.partial, format) });
+  },
+
+  /**
+   * An apache-arrow Table with the types of sink.arrow() (not tableFromJSON's guesses), built a record
+   * batch at a time. Its type: pass apache-arrow's `Table` for all of its API.
+   * @defaultValue options: the columns and types from the rows
+   * @example const { table } = await p.into({ table: sink.arrowTable<Table>({ schema: { id: "int64" } }), file: sink.csv("out.csv") })
+   */
+  arrowTable<Table = ArrowTableLike>(options?: ColumnarSinkOptions): Sink<unknown, Uninferred<Table>> {
+    const who = "sink.arrowTable()";
+    const format = columnarSinkOptions(who, options, "table");
+    return new Sink({ kind: "arrowTable", open: () => new ArrowTableWriter(who, format) as never });
+  },
+
+  /**
+   * A nodejs-polars DataFrame with the types of sink.arrow() (polars reads the Arrow record batches);
+   * a Uint8Array column is refused, since nodejs-polars cannot hand one to JavaScript. nodejs-polars is
+   * an optional peer dependency: without it, the run fails before it starts, saying what to install.
+   * @defaultValue options: the columns and types from the rows
+   * @example const { df } = await p.into({ df: sink.polars<DataFrame>(), file: sink.parquet("out.parquet") })
+   */
+  polars<Frame = PolarsDataFrameLike>(options?: ColumnarSinkOptions): Sink<unknown, Uninferred<Frame>> {
+    const who = "sink.polars()";
+    const format = columnarSinkOptions(who, options, "polars");
+    return new Sink({ kind: "polars", open: () => new PolarsWriter(who, format) as never });
   },
 
   /**

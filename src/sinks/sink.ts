@@ -34,7 +34,8 @@ export interface SinkSpec<Out> {
 
 /**
  * A sink for `into()`: takes items of type `In` and gives an `Out` when the run ends.
- * Made by `sink.csv()`, `sink.jsonl()`, `sink.dataFrame()`, `sink.array()`, `sink.count()`,
+ * Made by `sink.csv()`, `sink.jsonl()`, `sink.dataFrame()`, `sink.parquet()`, `sink.arrow()`,
+ * `sink.arrowTable()`, `sink.polars()`, `sink.array()`, `sink.count()`,
  * `sink.each()` and `sink.reduce()`.
  * @example const { n } = await p.into({ n: sink.count() })
  */

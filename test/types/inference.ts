@@ -1,7 +1,7 @@
 // Type-checked (never run) by test/types.test.js with TypeScript 5.0 and Node10
 // resolution, as tslab checks a notebook cell. Each line fails to compile when
 // the item type stops flowing through the stages.
-import { concat, from, range, Pipeline, sink, SinkError, StageError, type FileExport } from "pipelab";
+import { concat, from, range, Pipeline, sink, SinkError, StageError, type ArrowTableLike, type FileExport, type PolarsDataFrameLike } from "pipelab";
 import type { DataFrame } from "danfojs";
 
 type Equals<A, B> = (<X>() => X extends A ? 1 : 2) extends <X>() => X extends B ? 1 : 2 ? true : false;
@@ -155,3 +155,39 @@ async function intoSinks(p: Pipeline<{ id: number; score: number }>): Promise<vo
   await p.into({ n: { types: undefined, toString: () => "" } });
 }
 void intoSinks;
+
+// The columnar sinks: files give FileExport; a Table and a polars DataFrame are named by pipelab's own
+// interfaces (apache-arrow's declarations need TypeScript >= 5.7; nodejs-polars may be absent), or by
+// the type a caller passes. test/types/columnar.ts checks that the real classes fit those interfaces.
+async function columnar(p: Pipeline<{ id: bigint; when: Date }>): Promise<void> {
+  expectType<Equals<Awaited<ReturnType<typeof p.toParquet>>, FileExport>>();
+  const file = await p.toArrow("out.arrow", { schema: { id: "int64" }, partial: true });
+  expectType<Equals<typeof file, FileExport>>();
+  const table = await p.toArrowTable({ columns: ["id"] });
+  expectType<Equals<typeof table, ArrowTableLike>>();
+  const n: number = table.numRows + (table.getChild("id")?.length ?? 0);
+  const df = await p.toPolars();
+  expectType<Equals<typeof df, PolarsDataFrameLike>>();
+  const heights: number = df.height + df.getColumn("id").len();
+  interface MyTable {
+    mine: true;
+  }
+  expectType<Equals<Awaited<ReturnType<typeof p.toArrowTable<MyTable>>>, MyTable>>();
+  const r = await p.into({
+    pq: sink.parquet("out.parquet", { compression: "gzip", rowGroupRows: 1000 }),
+    table: sink.arrowTable(),
+    df: sink.polars({ schema: { when: "date" } }),
+  });
+  expectType<Equals<typeof r.pq, FileExport>>();
+  expectType<Equals<typeof r.table, ArrowTableLike>>();
+  expectType<Equals<typeof r.df, PolarsDataFrameLike>>();
+  // @ts-expect-error the context does not choose the result's type: only a type argument does
+  const wrong: number = await p.toArrowTable();
+  void wrong;
+  // @ts-expect-error not a compression pipelab writes
+  await p.toParquet("out.parquet", { compression: "lz4" });
+  // @ts-expect-error not a column type
+  await p.toArrowTable({ schema: { id: "float" } });
+  void [n, heights];
+}
+void columnar;
