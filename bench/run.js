@@ -366,6 +366,7 @@ async function main() {
     cluster: require("./cluster").cluster,
     realData: require("./real-data").realData,
     cache: require("./cache").cache,
+    columnar: require("./columnar").columnar,
   };
   for (const [name, part] of Object.entries(parts)) {
     if (only && only !== name) continue;

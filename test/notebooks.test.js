@@ -227,6 +227,25 @@ check("04-iterate.ipynb", "the re-run answers every lookup from the cache, and t
   assert.ok(hits >= 400 && called > 0, `${hits} hits, ${called} called`);
 });
 
+check("05-formats.ipynb", "3M flights from Parquet give delays for 24 hours; one into() run writes Parquet and Arrow and shows a polars DataFrame", (nb) => {
+  const texts = outputsOf(nb).map((o) => join_(o.text ?? o.data?.["text/plain"] ?? ""));
+  assert.ok(
+    texts.some((t) => /\[ 24, 24 \]/.test(t)),
+    texts.join("\n"),
+  );
+  const previews = bundles(nb)
+    .map((d) => join_(d["text/html"] ?? ""))
+    .filter((h) => h.includes('class="pipelab-dataframe"'));
+  assert.ok(
+    previews.some((h) => /polars DataFrame/.test(h) && /24 rows x 4 columns/.test(h)),
+    previews.join("\n").slice(0, 2000),
+  );
+  assert.ok(
+    texts.some((t) => /delay: -?\d+, distance: \d+/.test(t)),
+    "the JSON elements",
+  );
+});
+
 test("the plain tslab kernel: display() sends whole bundles, and live progress shows there too", { skip: !jupyterFound && missing }, () => {
   const run = executed.get(PLAIN);
   assert.equal(run.code, 0, run.stderr.slice(-3000));
