@@ -161,6 +161,8 @@ export function fusesAfter(group: readonly StageStep[], next: Step): next is Sta
 export function fusable(step: Step): step is StageStep {
   if (step.type !== "stage" || !step.wire) return false;
   const o = step.options;
+  // A worker tap must pass on the main thread's item: fused, it would pass on the thread's copy, changes and all.
+  if (step.operation === "tap") return false;
   return o.mode === "worker" && o.retries === 0 && o.timeout === 0 && o.onError !== "collect" && o.resourceLimits === undefined && perItemFree(o);
 }
 

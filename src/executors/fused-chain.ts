@@ -203,10 +203,6 @@ async function stageOn(
           next.push(result);
           nextOrigins?.push(origins![i]!);
           tally[1]++;
-        } else if (operation === "tap") {
-          next.push(item);
-          nextOrigins?.push(origins![i]!);
-          tally[1]++;
         } else if (operation === "filter") {
           if (result) {
             next.push(item);
