@@ -282,7 +282,8 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
   }
   const { rate } = o;
   if (rate !== undefined && (typeof rate !== "number" || !(rate > 0 && rate < Infinity))) {
-    throw new RangeError(`${operation}(): option "rate" must be a positive number of calls per second, got ${describe(rate)}`);
+    const Error = typeof rate === "number" ? RangeError : TypeError;
+    throw new Error(`${operation}(): option "rate" must be a positive number of calls per second, got ${describe(rate)}`);
   }
   const cache = resolveCache(operation, o.cache);
   const onError = o.onError ?? "raise";
@@ -363,7 +364,7 @@ export function resolveStageOptions(operation: Operation, options: unknown): Res
 function resolveCache(operation: Operation, cache: unknown): ResolvedCacheOptions | undefined {
   if (cache === undefined || cache === false) return undefined;
   if (cache !== true && (typeof cache !== "object" || cache === null || Array.isArray(cache))) {
-    throw new TypeError(`${operation}(): option "cache" must be true or an object like { dir, name, maxBytes }, got ${describe(cache)}`);
+    throw new TypeError(`${operation}(): option "cache" must be true, false or an object like { dir, name, maxBytes }, got ${describe(cache)}`);
   }
   if (!CACHED_OPERATIONS.includes(operation)) {
     throw new TypeError(`${operation}(): option "cache" applies to map, flatMap and filter (a stage whose results can be remembered)`);

@@ -226,7 +226,7 @@ test("cache.info() lists each stage's entries and latest run; cache.clear() empt
 
 test("bad cache options fail when the pipeline is built; an unwritable directory when the run starts, naming it", async () => {
   for (const [value, message] of [
-    [1, /option "cache" must be true or an object/],
+    [1, /option "cache" must be true, false or an object/],
     [{ dri: "x" }, /unknown key "dri" in option "cache"/],
     [{ name: "" }, /option "cache.name" must be a non-empty string/],
     [{ maxBytes: -5 }, /option "cache.maxBytes" must be a positive integer/],
@@ -290,4 +290,24 @@ test("the text table, the HTML table and the progress lines show a cached stage'
     /10 cache hits$/,
   );
   assert.equal(snapshot.stages[0].cacheHits, undefined, "a stage without cache shows none");
+});
+
+test("a cached stage whose function reads ctx.index keys its results by the item's position too", async () => {
+  const dir = fresh();
+  const stage = (p) => p.map((x, ctx) => [x, ctx.index], { name: "s", cache: { dir } });
+  assert.deepEqual(
+    await stage(range(6)).toArray(),
+    [...Array(6).keys()].map((x) => [x, x]),
+  );
+  const later = stage(range(2, 6));
+  assert.deepEqual(await later.toArray(), [
+    [2, 0],
+    [3, 1],
+    [4, 2],
+    [5, 3],
+  ]);
+  assert.equal(row(later, "s").cacheHits, 0, "item 2 at position 0 is not item 2 at position 2");
+  const again = stage(range(6));
+  await again.run({ progress: false });
+  assert.equal(row(again, "s").cacheHits, 6);
 });

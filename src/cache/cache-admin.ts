@@ -9,6 +9,8 @@ import { ResultStore } from "./result-store";
 
 /** One cached stage in a cache directory. */
 export interface CachedStageInfo {
+  /** The stage's cache id: a digest of its identity (function, context, onStart), which tells two versions of a stage apart. */
+  id: string;
   /** The stage's name in the pipeline that last ran it, e.g. `map(fetchPage)`. */
   stage: string;
   /** Its `cache.name`, when it has one. */
@@ -40,6 +42,7 @@ export const cache = {
     if (!existsSync(dir)) return [];
     const store = ResultStore.at(dir);
     return store.records().map(([id, record]) => ({
+      id,
       stage: record.stage,
       ...(record.name ? { name: record.name } : {}),
       ...store.size(id),

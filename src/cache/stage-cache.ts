@@ -7,6 +7,7 @@
  */
 import { findUncloneable } from "../executors/wire";
 import type { ResolvedCacheOptions } from "../options";
+import { readsIndex } from "../executors/function-source";
 import { entryKey } from "./cache-key";
 import { ResultStore, type StageEntries } from "./result-store";
 import { type StageIdentity, stageCacheId } from "./stage-identity";
@@ -17,6 +18,8 @@ export class StageCache {
   private store: ResultStore | undefined;
   private entries: StageEntries | undefined;
   private id = "";
+  /** The function may read ctx.index: its result depends on the item's position too, so the key holds both. */
+  private keyedByIndex = false;
 
   constructor(
     private readonly settings: ResolvedCacheOptions,
@@ -28,6 +31,7 @@ export class StageCache {
   /** Opens the store (the stage's identity is read now: a module's file may have changed since the pipeline was built). */
   async open(): Promise<void> {
     this.id = stageCacheId(this.identity);
+    this.keyedByIndex = readsIndex(wireOf(this.identity.fn));
     this.store = ResultStore.at(this.settings.dir);
     // Recorded now, so that cache.info() and cache.clear({ name }) find a run that never finishes.
     this.store.setRecord(this.id, { ...this.store.record(this.id), ...this.label() });
@@ -37,11 +41,11 @@ export class StageCache {
   }
 
   /**
-   * The stored result of `item`, or the key to store it under once the function has answered.
-   * Throws a TypeError for an item that cannot be a key.
+   * The stored result of `item` (the `index`-th of the stage's input), or the key to store it under
+   * once the function has answered. Throws a TypeError for an item that cannot be a key.
    */
-  look(item: unknown): CacheProbe {
-    const key = entryKey(item);
+  look(item: unknown, index: number): CacheProbe {
+    const key = this.keyedByIndex ? `${index}@${entryKey(item)}` : entryKey(item);
     const found = this.entries!.get(key);
     return found ? { hit: true, value: found[0] } : { hit: false, key };
   }
@@ -65,4 +69,9 @@ export class StageCache {
     await store.committed();
     if (this.settings.maxBytes !== undefined) await store.evict(this.id, this.settings.maxBytes);
   }
+}
+
+/** A stage function as readsIndex() reads it. */
+function wireOf(fn: StageIdentity["fn"]): Parameters<typeof readsIndex>[0] {
+  return typeof fn === "function" ? { kind: "source", source: Function.prototype.toString.call(fn), name: fn.name } : { kind: "module", ...fn };
 }

@@ -14,28 +14,30 @@ export class CacheLookups {
   constructor(
     private readonly cache: StageCache,
     private readonly input: BoundedBuffer<Envelope>,
+    /** The position in the stage's input the next item taken will have (its ctx.index). */
+    private readonly nextIndex: () => number,
   ) {}
 
   /** Whether the next item of the input has its result in the cache (it needs no worker and no rate turn). */
   nextIsHit(): boolean {
     const next = this.input.peek();
     if (next === EMPTY || next.kind !== Kind.Value) return false;
-    const probe = this.probe(next);
+    const probe = this.probe(next, this.nextIndex());
     return !(probe instanceof Error) && probe.hit;
   }
 
   /** The cache's answer for an item being taken: a hit, a miss with the key to store under, or why it cannot be a key. */
-  take(envelope: Envelope): CacheProbe | Error {
-    const probe = this.probe(envelope);
+  take(envelope: Envelope, index: number): CacheProbe | Error {
+    const probe = this.probe(envelope, index);
     this.last = undefined;
     return probe;
   }
 
-  private probe(envelope: Envelope): CacheProbe | Error {
+  private probe(envelope: Envelope, index: number): CacheProbe | Error {
     if (this.last?.envelope === envelope) return this.last.probe;
     let probe: CacheProbe | Error;
     try {
-      probe = this.cache.look(envelope.value);
+      probe = this.cache.look(envelope.value, index);
     } catch (error) {
       probe = error as Error;
     }

@@ -101,7 +101,7 @@ export class StageRunner {
     this.clock = new CallClock(counters, executor.timesItems);
     const { rate, workers } = stage.options;
     this.rate = rate === undefined ? undefined : new CallRate(rate, workers);
-    this.lookups = stage.cache && new CacheLookups(stage.cache, input);
+    this.lookups = stage.cache && new CacheLookups(stage.cache, input, () => this.arrivals);
     this.expansions = new Expansions(this.expansionHost(), this.queue, output, stage.options, stage.keepPlaces, stage.order);
   }
 
@@ -237,7 +237,7 @@ export class StageRunner {
 
   /** A hit: the item is answered without a call. A miss: the task keeps the key its result is stored under. */
   private answeredFromCache(task: Task): boolean {
-    const probe = this.lookups!.take(task.envelope);
+    const probe = this.lookups!.take(task.envelope, task.index);
     if (probe instanceof Error) {
       // An item that cannot be a key fails as a call would, but calling again cannot help.
       this.failItem(task, probe, false);
