@@ -4,6 +4,7 @@
  * owns every stop signal, lets the first error win, and tears everything down
  * before the consumer hears how the run ended.
  */
+import { setMaxListeners } from "node:events";
 import { BoundedBuffer, EMPTY } from "./buffer";
 import { type LiveProgress, startProgress } from "./display/progress";
 import { type Envelope, type ItemKey, Kind } from "./envelope";
@@ -226,6 +227,9 @@ export class Run<T> implements AsyncIterableIterator<T> {
   /** The handle a part gets: its own stop signal, and the way to report. */
   private control(position: number): RunControl {
     const controller = new AbortController();
+    // Stage functions get this signal as ctx.signal, and each call in flight may listen to it
+    // (timers/promises, fetch): 16 workers are not a leak, so Node's warning past 10 is lifted.
+    setMaxListeners(0, controller.signal);
     this.controllers[position] = controller;
     return {
       signal: controller.signal,

@@ -190,3 +190,14 @@ describe("a child Node process exits on its own", () => {
     });
   }
 });
+
+test("16 calls in flight that listen to ctx.signal raise no MaxListenersExceededWarning", async () => {
+  const result = await runChild(`
+    const { setTimeout: sleep } = require("node:timers/promises");
+    pipelab.range(50).map(async (x, ctx) => { await sleep(5, null, { signal: ctx.signal }); return x; }, { workers: 16 })
+      .run({ progress: false }).then(() => console.log("done"));
+  `);
+  assert.equal(result.timedOut, false);
+  assert.equal(result.stdout.trim(), "done");
+  assert.doesNotMatch(result.stderr, /MaxListenersExceededWarning/);
+});
