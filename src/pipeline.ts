@@ -21,6 +21,7 @@ import { type BatchOptions, batchStep } from "./stages/batch";
 import { type DistinctOptions, distinctStep } from "./stages/distinct";
 import { dropStep } from "./stages/drop";
 import { checkReducer, countRun, reduceRun } from "./sinks/reduce";
+import { NO_INITIAL } from "./sinks/value-sinks";
 import { resolveRunOptions, type RunOptions } from "./run-options";
 import { Run } from "./supervisor";
 
@@ -142,12 +143,16 @@ export class Pipeline<T, Failed = unknown> implements AsyncIterable<T> {
   }
 
   /**
-   * Runs the pipeline and folds its results, in the order they come out, with `fn` (which may be async), from `initial`.
+   * Runs the pipeline and folds its results, in the order they come out, with `fn` (which may be async), from `initial`
+   * or, without one, from the first result (no results then: a TypeError, as `[].reduce(fn)`).
    * @example const total = await from(orders).reduce((sum, o) => sum + o.amount, 0)
    */
-  async reduce<A>(fn: (acc: A, item: T) => A | PromiseLike<A>, initial: A, options?: RunOptions): Promise<A> {
+  reduce(fn: (acc: T, item: T) => T | PromiseLike<T>): Promise<T>;
+  reduce<A>(fn: (acc: A, item: T) => A | PromiseLike<A>, initial: A, options?: RunOptions): Promise<A>;
+  async reduce<A>(fn: (acc: A, item: T) => A | PromiseLike<A>, ...rest: [A?, RunOptions?]): Promise<A> {
     checkReducer(fn);
-    return reduceRun(this.start(resolveRunOptions("reduce()", options).run), fn, initial);
+    const run = this.start(resolveRunOptions("reduce()", rest[1]).run);
+    return reduceRun(run, fn, rest.length === 0 ? NO_INITIAL : (rest[0] as A));
   }
 
   /**

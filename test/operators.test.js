@@ -536,3 +536,13 @@ describe("a Node process that used them exits by itself", () => {
     });
   }
 });
+
+test("reduce without an initial value starts from the first result, like Array.prototype.reduce; with no results it is a TypeError", async () => {
+  assert.equal(await range(5).reduce((a, x) => a + x), 10);
+  assert.deepEqual(await from([[1], [2, 3]]).reduce((a, x) => a.concat(x)), [1, 2, 3]);
+  await assert.rejects(
+    range(0).reduce((a, x) => a + x),
+    { name: "TypeError", message: /reduce\(\): the run gave no results and there is no initial value/ },
+  );
+  assert.equal(await range(0).reduce((a, x) => a + x, undefined), undefined, "an initial value of undefined is one");
+});
