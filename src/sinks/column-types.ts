@@ -149,11 +149,17 @@ export class TypeSlot {
     return this.decidedAt === undefined ? "none of the first batch's rows (all null there)" : `row ${this.decidedAt}`;
   }
 
+  /** What to do: the schema option helps only a column whose type was a guess (all null in the first batch); it checks values, it does not convert them. */
+  private remedy(): string {
+    if (this.decidedAt === undefined) return "pass the schema option to give the column its type";
+    return "map the values to one type in a stage before (the schema option checks types, it does not convert)";
+  }
+
   private mismatch(value: unknown, at: Place, expected?: string): TypeError {
     const type = this.decidedAt === undefined ? "string (it was all null in the first batch of rows)" : `${this.kind} (from ${this.origin()})`;
     return new TypeError(
       `${at.who}: column "${at.column}", row ${at.row}: ${describeValue(value)}, but the column's type is ${type}` +
-        `${expected ? `, which takes ${expected}` : ""}; map the values to one type, or pass the schema option`,
+        `${expected ? `, which takes ${expected}` : ""}; ${this.remedy()}`,
     );
   }
 }
