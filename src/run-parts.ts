@@ -28,7 +28,7 @@ import { newCounters, type StageCounters } from "./stats/stage-counters";
 import { arrivesUnordered, fusable, fusedGroups, orderWindow, type Plan, type StageStep, type Step, uniqueNames } from "./steps";
 
 export interface Part {
-  stats: Pick<StageStats, "name" | "mode" | "workers" | "fused">;
+  stats: Pick<StageStats, "name" | "mode" | "workers" | "fused" | "readableInThreads">;
   counters: StageCounters;
   run(): Promise<void>;
 }
@@ -132,7 +132,8 @@ export class RunParts {
       gate = { limit: () => reorder.released + window, bell };
     }
     const pump = new SourcePump(source, this.buffers[0]!, this.controls[0]!, this.counters[0]!, gate);
-    this.parts.push({ stats: { name: "source", mode: "source", workers: 1 }, counters: this.counters[0]!, run: () => pump.run() });
+    const readableInThreads = source.readInThreads ? { readableInThreads: true } : {};
+    this.parts.push({ stats: { name: "source", mode: "source", workers: 1, ...readableInThreads }, counters: this.counters[0]!, run: () => pump.run() });
   }
 
   private addStep(at: number): void {

@@ -49,13 +49,14 @@ describe("the source's own work is measured and can be the bottleneck", () => {
     assert.ok(source.utilization > distance.utilization, `source ${source.utilization} vs distance ${distance.utilization}`);
   });
 
-  test("the same with a cheap async stage after it: the bottleneck is the source, and the fix is worker mode", async () => {
+  test("the same with a cheap async stage after it: the bottleneck is the source, and the fix is parsing in a worker stage", async () => {
     const stats = await from(() => parsingSource(6000))
       .map(async (r) => r.km * 2, { name: "distance" })
       .run({ progress: false });
     assert.equal(stats.bottleneck.stage, "source", stats.toString());
     assert.match(stats.bottleneck.reason, SOURCE_RULE);
-    assert.match(stats.bottleneck.reason, /put the next stages in worker mode to parse in the threads/);
+    // A generator is not a file the threads could read: the advice is to move its parsing, not to read in the threads.
+    assert.match(stats.bottleneck.reason, /move its parsing into a worker-mode stage/);
   });
 
   test("an async generator source that parses is measured too", async () => {
@@ -171,6 +172,15 @@ describe("the bottleneck rules", () => {
     const found = findBottleneck(stages, WALL, { utilization: 0.96, busyMs: 960 });
     assert.equal(found.stage, "source");
     assert.match(found.reason, /kept the source busy 78% of the time on the main thread, and the main thread was 96% busy/);
+  });
+
+  test("a source the threads could read (fromCSV, fromJSONL) is told to let them; another (fromParquet) to read less; a run with only sinks to read less", () => {
+    const busy = { busyMs: 780, utilization: 0.78 };
+    const after = stage("enrich", "async", { busyMs: 10, utilization: 0.01, waitingMs: 900 });
+    const reason = (source, ...rest) => findBottleneck([source, ...rest], WALL, { utilization: 0.9, busyMs: 900 }).reason;
+    assert.match(reason(stage("source", "source", { ...busy, readableInThreads: true }), after), /put the next stages in worker mode to parse in the threads/);
+    assert.match(reason(stage("source", "source", busy), after), /read fewer columns, a cheaper format\), or move its parsing into a worker-mode stage/);
+    assert.match(reason(stage("source", "source", busy), stage("into.file", "sink", { busyMs: 10, utilization: 0.01 })), /the run only reads/);
   });
 
   test("a saturated stage busier than the source is the limit", () => {

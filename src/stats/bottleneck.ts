@@ -137,10 +137,14 @@ function groupBottleneck({ members, share }: FusedGroup): Bottleneck {
 /** The source limits the run: its share of the time, and how to take work off the main thread. */
 function sourceBottleneck(source: StageStats, working: readonly StageStats[], load: number): Bottleneck {
   const thread = load > 0 ? `, and the main thread was ${pct(load)} busy` : "";
-  const fix =
-    working[0]!.mode === "worker"
+  const first = working.find((s) => s.mode !== "sink");
+  const fix = !first
+    ? "the run only reads: make the source cheaper (fewer columns, a cheaper format) or give it work to overlap with"
+    : first.mode === "worker"
       ? "yield raw lines or records and parse and cast them in a worker-mode stage, or make the source cheaper"
-      : "put the next stages in worker mode to parse in the threads, or make the source cheaper";
+      : source.readableInThreads
+        ? "put the next stages in worker mode to parse in the threads, or make the source cheaper"
+        : "make the source cheaper (read fewer columns, a cheaper format), or move its parsing into a worker-mode stage (yield raw lines or records)";
   return {
     stage: "source",
     reason: `reading, parsing and casting items kept the source busy ${pct(source.utilization)} of the time on the main thread${thread}; ${fix}`,

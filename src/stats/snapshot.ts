@@ -55,6 +55,8 @@ export interface StageStats {
    * when threads read the file); they share the same workers.
    */
   fused?: string;
+  /** The source: a file that worker threads could read themselves (fromCSV, fromJSONL), were worker stages to follow it. */
+  readableInThreads?: boolean;
   /** Items taken from the input. */
   itemsIn: number;
   /** Items written to the output (a flatMap's children one by one; a batch's items, not its arrays). */
