@@ -28,7 +28,7 @@ import { newCounters, type StageCounters } from "./stats/stage-counters";
 import { arrivesUnordered, fusable, fusedGroups, orderWindow, type Plan, type StageStep, type Step, uniqueNames } from "./steps";
 
 export interface Part {
-  stats: Pick<StageStats, "name" | "mode" | "workers" | "fused" | "readableInThreads">;
+  stats: Pick<StageStats, "name" | "mode" | "workers" | "fused" | "readableInThreads" | "rate">;
   counters: StageCounters;
   run(): Promise<void>;
 }
@@ -174,7 +174,8 @@ export class RunParts {
     }
     const mode = step.type === "stage" ? step.options.mode : step.type;
     const workers = step.type === "stage" ? step.options.workers : 1;
-    this.parts.push({ stats: { name, mode, workers }, counters, run: () => runner.run() });
+    const rate = step.type === "stage" && step.options.rate !== undefined ? { rate: step.options.rate } : {};
+    this.parts.push({ stats: { name, mode, workers, ...rate }, counters, run: () => runner.run() });
   }
 
   /**

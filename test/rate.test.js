@@ -82,3 +82,16 @@ test("a bad rate is a RangeError (a number) or a TypeError (another type) naming
     );
   }
 });
+
+test("a stage held back by its rate is the bottleneck, and its row says how long it waited for its turns", async () => {
+  const stats = await range(20)
+    .map((x) => x, { rate: 50, name: "rl" })
+    .map((x) => x + 1, { name: "after" })
+    .run({ progress: false });
+  const rl = stats.stages.find((s) => s.name === "rl");
+  assert.equal(rl.rate, 50);
+  assert.ok(rl.rateWaitMs > 250 && rl.rateWaitMs <= rl.waitingMs, `rateWaitMs ${rl.rateWaitMs}, waitingMs ${rl.waitingMs}`);
+  assert.equal(stats.bottleneck.stage, "rl", stats.toString());
+  assert.match(stats.bottleneck.reason, /its rate \(50 calls\/s\) held it back \d+% of the time/);
+  assert.equal(stats.stages.find((s) => s.name === "after").rateWaitMs, undefined);
+});

@@ -210,7 +210,9 @@ export class StageRunner {
     this.rate!.wakeIn(wait, () => this.bell.ring());
     const waitingSince = performance.now();
     await this.bell.wait();
-    this.counters.waitingMs += performance.now() - waitingSince;
+    const waited = performance.now() - waitingSince;
+    this.counters.waitingMs += waited;
+    this.counters.rateWaitMs += waited;
     return true;
   }
 

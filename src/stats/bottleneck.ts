@@ -35,6 +35,16 @@ export function findBottleneck(stages: readonly StageStats[], wallMs: number, ma
   const busiest = working.reduce((a, b) => (b.utilization > a.utilization ? b : a));
   const load = mainThread?.utilization ?? 0;
 
+  // A stage held back by its own `rate` sets the pace, however idle its workers look.
+  const limited = working
+    .filter((s) => s.rateWaitMs !== undefined)
+    .reduce<StageStats | undefined>((a, b) => (!a || b.rateWaitMs! > a.rateWaitMs! ? b : a), undefined);
+  if (limited && limited.rateWaitMs! / wallMs >= SATURATED) {
+    return {
+      stage: limited.name,
+      reason: `its rate (${limited.rate} calls/s) held it back ${pct(Math.min(1, limited.rateWaitMs! / wallMs))} of the time; a higher rate, if what it calls allows one, would speed up the run`,
+    };
+  }
   // Fused stages share their workers: together they may fill them while each alone looks idle.
   const group = busiestGroup(stages);
   if (group && group.share >= SATURATED && group.share > busiest.utilization) return groupBottleneck(group);

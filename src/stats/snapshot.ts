@@ -101,6 +101,10 @@ export interface StageStats {
   retries: number;
   /** Cluster mode: each worker process that answered, with its items and busy time. */
   remoteWorkers: RemoteWorkerStats[];
+  /** A stage with the `rate` option: its calls per second. */
+  rate?: number;
+  /** A stage with the `rate` option: the part of waitingMs it spent waiting for a call's turn. */
+  rateWaitMs?: number;
   /** A stage with the cache option: items answered from the cache (no call, no worker, not busy). */
   cacheHits?: number;
   /** A stage with the cache option: items its function was called for. */

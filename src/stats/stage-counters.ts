@@ -24,8 +24,10 @@ export class StageCounters {
   busyMs = 0;
   /** Worker mode: time from sending a batch to its results arriving, summed over batches (ms). */
   roundTripMs = 0;
-  /** Time with room for more work but no input (ms). */
+  /** Time with room for more work but no input (ms); with `rate`, also the waits for a call's turn. */
   waitingMs = 0;
+  /** With `rate`: the part of waitingMs spent waiting for a call's turn, not for input. */
+  rateWaitMs = 0;
   /** Time with results that could not be written because the output buffer was full (ms). */
   blockedMs = 0;
   /** Worker mode: batches of items sent to threads. */
@@ -72,7 +74,12 @@ export function newCounters(): StageCounters {
 }
 
 /** The figures of one part of a run at one moment. */
-export function stageStats(info: { name: string; mode: StageStats["mode"]; workers: number }, c: StageCounters, queue: QueueStats, wallMs: number): StageStats {
+export function stageStats(
+  info: { name: string; mode: StageStats["mode"]; workers: number; rate?: number },
+  c: StageCounters,
+  queue: QueueStats,
+  wallMs: number,
+): StageStats {
   const q = (p: number) => (c.latency.count === 0 ? 0 : c.latency.percentile(p) / 1e6);
   return {
     ...info,
@@ -94,5 +101,6 @@ export function stageStats(info: { name: string; mode: StageStats["mode"]; worke
     retries: c.retries,
     remoteWorkers: [...c.remote.values()].map((w) => ({ ...w })),
     ...(c.cached ? { cacheHits: c.cacheHits, cacheMisses: c.cacheMisses } : {}),
+    ...(c.rateWaitMs > 0 ? { rateWaitMs: c.rateWaitMs } : {}),
   };
 }
