@@ -50,12 +50,10 @@ export function loadPolars(who: string): Polars {
       major < 22
         ? `npm install nodejs-polars ${native} (nodejs-polars's native package, ${native}, declares Node >= 22, so on Node ${major} npm skips it without a word: name it too)`
         : `npm install nodejs-polars (and, if npm skipped it, its native package: npm install ${native})`;
-    throw new Error(
-      `${who}: needs nodejs-polars, an optional peer dependency of pipelab that is not installed here: ${advice}. Loading it said: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    // Node's message goes on with a "Require stack:" of pipelab's own files: its first line says what was missing.
+    const said = (error as Error).message.split("\n")[0];
+    const what = /nodejs-polars'/.test(said) ? "not installed here" : "installed without its native package for this platform";
+    throw new Error(`${who}: needs nodejs-polars, an optional peer dependency of pipelab, ${what}: ${advice}. Loading it said: ${said}`, { cause: error });
   }
 }
 
