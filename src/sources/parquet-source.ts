@@ -199,7 +199,7 @@ function chunkRanges(metadata: FileMetaData, group: number, columns: readonly st
  * Errors name the file: a missing file, a file that is not Parquet (its footer), a row group that
  * cannot be decoded (the row group, its rows and the column), an unknown column in `columns`.
  * @example
- * const late = await fromParquet("flights.parquet", { columns: ["date", "delay"] })
+ * const late = await fromParquet<{ date: Date; delay: number }>("flights.parquet", { columns: ["date", "delay"] })
  *   .filter((f) => f.delay > 60)
  *   .toArray();
  */
