@@ -11,65 +11,25 @@
 import type { Schema } from "apache-arrow";
 import { arrowSchema, recordBatch } from "./arrow-batch";
 import { IpcBytes } from "./arrow-ipc";
-import { AtomicFile } from "./atomic-file";
+import { BatchedFileWriter } from "./batched-file-writer";
 import { type ColumnBatch, ColumnBatcher } from "./column-batch";
 import { type ColumnarFormat, RECORD_BATCH_ROWS } from "./columnar-options";
-import type { FileExport } from "./export-options";
-import type { SinkWriter } from "./sink";
 
-export class ArrowFileWriter implements SinkWriter<FileExport> {
-  private readonly file: AtomicFile;
-  private readonly batcher: ColumnBatcher;
+export class ArrowFileWriter extends BatchedFileWriter {
   private output: { schema: Schema; ipc: IpcBytes } | undefined;
-  private rows = 0;
 
   /** @param who the call, for messages: `"toArrow()"` */
-  constructor(
-    private readonly path: string,
-    who: string,
-    private readonly partial: boolean,
-    format: Pick<ColumnarFormat, "columns" | "schema">,
-  ) {
-    this.file = new AtomicFile(path, who);
-    this.batcher = new ColumnBatcher(who, format, RECORD_BATCH_ROWS);
+  constructor(path: string, who: string, partial: boolean, format: Pick<ColumnarFormat, "columns" | "schema">) {
+    super(path, who, new ColumnBatcher(who, format, RECORD_BATCH_ROWS), partial);
   }
 
-  push(item: unknown): Promise<void> | undefined {
-    const batch = this.batcher.push(item, this.rows);
-    this.rows++;
-    return batch ? this.write(batch) : undefined;
-  }
-
-  async end(): Promise<void> {
-    await this.finish();
-    await this.file.seal();
-  }
-
-  async commit(): Promise<FileExport> {
-    await this.file.commit();
-    return { path: this.path, rows: this.rows };
-  }
-
-  async abandon(): Promise<void> {
-    // The rows held are whole rows that passed every check: they become the last record batch.
-    const kept =
-      this.partial &&
-      (await this.finish().then(
-        () => true,
-        () => false,
-      ));
-    await this.file.abandon(kept);
-  }
-
-  private async finish(): Promise<void> {
-    const rest = this.batcher.take();
-    if (rest.length > 0) await this.write(rest);
+  protected async writeFooter(): Promise<void> {
     const { ipc } = this.open();
     ipc.finish();
     await this.file.write(ipc.take());
   }
 
-  private write(batch: ColumnBatch): Promise<void> | undefined {
+  protected write(batch: ColumnBatch): Promise<void> | undefined {
     const { schema, ipc } = this.open();
     ipc.write(recordBatch(schema, this.batcher.schema(), batch));
     return this.file.write(ipc.take());

@@ -11,12 +11,10 @@
  * sink.parquet; hyparquet-writer (ESM) loads on the first run.
  */
 import { gzipSync } from "node:zlib";
-import { AtomicFile } from "./atomic-file";
+import { BatchedFileWriter } from "./batched-file-writer";
 import { type ColumnBatch, ColumnBatcher, type ColumnSchema } from "./column-batch";
 import type { ColumnType } from "./column-types";
 import { type ColumnarFormat, type ParquetCompression, zstdCompressor } from "./columnar-options";
-import type { FileExport } from "./export-options";
-import type { SinkWriter } from "./sink";
 
 /** The part of hyparquet-writer used here (its types are ESM-only, which a CommonJS file cannot name). */
 interface Library {
@@ -53,64 +51,33 @@ function compressors(compression: ParquetCompression): Record<string, (input: Ui
   return {};
 }
 
-export class ParquetFileWriter implements SinkWriter<FileExport> {
-  private readonly file: AtomicFile;
-  private readonly batcher: ColumnBatcher;
+export class ParquetFileWriter extends BatchedFileWriter {
   private readonly library = loadLibrary();
   private writer: Writer | undefined;
-  private rows = 0;
   /** hyparquet-writer failed mid-file: what is on disk cannot be finished into a valid file. */
   private broken = false;
 
   /** @param who the call, for messages: `"toParquet()"` */
   constructor(
-    private readonly path: string,
+    path: string,
     private readonly who: string,
     private readonly format: ColumnarFormat,
   ) {
-    this.file = new AtomicFile(path, who);
-    this.batcher = new ColumnBatcher(who, format, format.rowGroupRows);
+    super(path, who, new ColumnBatcher(who, format, format.rowGroupRows), format.partial);
     // Surfaced where it is awaited; a run that fails before its first row group never awaits it.
     this.library.catch(() => {});
   }
 
-  push(item: unknown): Promise<void> | undefined {
-    const batch = this.batcher.push(item, this.rows);
-    this.rows++;
-    return batch ? this.write(batch) : undefined;
+  protected override canFinish(): boolean {
+    return !this.broken;
   }
 
-  async end(): Promise<void> {
-    await this.finish();
-    await this.file.seal();
-  }
-
-  async commit(): Promise<FileExport> {
-    await this.file.commit();
-    return { path: this.path, rows: this.rows };
-  }
-
-  async abandon(): Promise<void> {
-    // The rows held are whole rows that passed every check: they become the last row group.
-    // A failure to write them is secondary; the run's error is the one to report.
-    const kept =
-      this.format.partial &&
-      !this.broken &&
-      (await this.finish().then(
-        () => true,
-        () => false,
-      ));
-    await this.file.abandon(kept);
-  }
-
-  private async finish(): Promise<void> {
-    const rest = this.batcher.take();
-    if (rest.length > 0) await this.write(rest);
+  protected async writeFooter(): Promise<void> {
     const writer = await this.open();
     await this.guard(() => writer.finish(), "its footer");
   }
 
-  private async write(batch: ColumnBatch): Promise<void> {
+  protected async write(batch: ColumnBatch): Promise<void> {
     const writer = await this.open();
     const { names, types } = this.batcher.schema();
     const columnData = names.map((name, i) => ({ name, data: parquetValues(types[i]!, batch.columns[i]!) as unknown[] }));
