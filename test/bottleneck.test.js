@@ -104,8 +104,9 @@ describe("the source's own work is measured and can be the bottleneck", () => {
         return this;
       },
     };
+    // A run long enough to name a bottleneck at all (MIN_BOTTLENECK_MS).
     const stats = await from(() => iterator)
-      .map((x) => x)
+      .map((x) => sleep(2).then(() => x))
       .run({ progress: false });
     assert.ok(stats.stages[0].busyMs >= 50_000, `busyMs ${stats.stages[0].busyMs}`);
     assert.equal(stats.bottleneck.stage, "source");
@@ -181,6 +182,19 @@ describe("the bottleneck rules", () => {
     assert.match(reason(stage("source", "source", { ...busy, readableInThreads: true }), after), /put the next stages in worker mode to parse in the threads/);
     assert.match(reason(stage("source", "source", busy), after), /read fewer columns, a cheaper format\), or move its parsing into a worker-mode stage/);
     assert.match(reason(stage("source", "source", busy), stage("into.file", "sink", { busyMs: 10, utilization: 0.01 })), /the run only reads/);
+  });
+
+  test("a run shorter than MIN_BOTTLENECK_MS names none: its shares are noise", () => {
+    const stages = [stage("source", "source", { busyMs: 3, utilization: 0.9 }), stage("inc", "async", { busyMs: 1, utilization: 0.3 })];
+    assert.equal(findBottleneck(stages, 3, { utilization: 1, busyMs: 3 }), undefined);
+    assert.equal(
+      findBottleneck(
+        stages.map((s) => ({ ...s, busyMs: s.busyMs * 20 })),
+        60,
+        { utilization: 1, busyMs: 60 },
+      ).stage,
+      "source",
+    );
   });
 
   test("a saturated stage busier than the source is the limit", () => {

@@ -23,12 +23,17 @@ const SATURATED = 0.5;
 const MAIN_THREAD_FULL = 0.9;
 /** The share of the main thread's busy time a part must hold to be named as the one holding it. */
 const HOLDS_MAIN_THREAD = 1 / 3;
+/**
+ * A run shorter than this names no bottleneck: its shares are of a few timer ticks and a garbage
+ * collection, and "move CPU-heavy work to worker mode" for 100 trivial items in 3 ms is noise.
+ */
+export const MIN_BOTTLENECK_MS = 50;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
 export function findBottleneck(stages: readonly StageStats[], wallMs: number, mainThread?: MainThreadStats): Bottleneck | undefined {
   const working = stages.filter(isWorkingStage);
-  if (working.length === 0 || wallMs <= 0) return undefined;
+  if (working.length === 0 || wallMs < MIN_BOTTLENECK_MS) return undefined;
   const sinks = working.filter((s) => s.mode === "sink");
   const steps = stages.filter((s) => s.mode !== "sink");
   const source = stages.find((s) => s.mode === "source");
