@@ -17,7 +17,6 @@ export class ArrowTableWriter implements SinkWriter<ArrowTableLike> {
   private readonly batches: RecordBatch[] = [];
   private schema: Schema | undefined;
   private table: ArrowTableLike | undefined;
-  private rows = 0;
 
   /** @param who the call, for messages: `"toArrowTable()"` */
   constructor(who: string, format: Pick<ColumnarFormat, "columns" | "schema">) {
@@ -25,8 +24,7 @@ export class ArrowTableWriter implements SinkWriter<ArrowTableLike> {
   }
 
   push(item: unknown): void {
-    const batch = this.batcher.push(item, this.rows);
-    this.rows++;
+    const batch = this.batcher.push(item);
     if (batch) this.add(batch);
   }
 

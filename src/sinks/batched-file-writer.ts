@@ -12,7 +12,6 @@ import type { SinkWriter } from "./sink";
 
 export abstract class BatchedFileWriter implements SinkWriter<FileExport> {
   protected readonly file: AtomicFile;
-  private rows = 0;
 
   /** @param who the call, for messages: `"toParquet()"` */
   constructor(
@@ -25,8 +24,7 @@ export abstract class BatchedFileWriter implements SinkWriter<FileExport> {
   }
 
   push(item: unknown): Promise<void> | undefined {
-    const batch = this.batcher.push(item, this.rows);
-    this.rows++;
+    const batch = this.batcher.push(item);
     return batch ? this.write(batch) : undefined;
   }
 
@@ -37,7 +35,7 @@ export abstract class BatchedFileWriter implements SinkWriter<FileExport> {
 
   async commit(): Promise<FileExport> {
     await this.file.commit();
-    return { path: this.path, rows: this.rows };
+    return { path: this.path, rows: this.batcher.rows };
   }
 
   async abandon(): Promise<void> {

@@ -37,6 +37,8 @@ export class ColumnBatcher {
   private places: Place[] = [];
   private length = 0;
   private firstRow = 0;
+  /** Rows taken whole (a rejected row is not counted). */
+  private taken = 0;
   /** Later rows must not bring keys of their own (the columns came from the first row). */
   private strict = false;
   private known: Set<string> | undefined;
@@ -55,8 +57,14 @@ export class ColumnBatcher {
     this.shape = new RowShape(who);
   }
 
-  /** Takes the `row`-th result; returns a batch when this row completes one. Throws a TypeError naming the row for a result it cannot write. */
-  push(item: unknown, row: number): ColumnBatch | undefined {
+  /** Results taken so far: the next one's row number. */
+  get rows(): number {
+    return this.taken;
+  }
+
+  /** Takes the next result; returns a batch when it completes one. Throws a TypeError naming the row for a result it cannot write. */
+  push(item: unknown): ColumnBatch | undefined {
+    const row = this.taken;
     const record = this.shape.check(item, row);
     if (!this.names) this.begin(item, record, row);
     const [names, cells, places, slots] = [this.names!, this.cells, this.places, this.slots];
@@ -72,6 +80,7 @@ export class ColumnBatcher {
     if (this.length === 0) this.firstRow = row;
     for (let i = 0; i < names.length; i++) this.columns[i]!.push(cells[i]);
     this.length++;
+    this.taken++;
     return this.length >= this.batchRows ? this.take() : undefined;
   }
 

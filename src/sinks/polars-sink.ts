@@ -63,7 +63,6 @@ export class PolarsWriter implements SinkWriter<PolarsDataFrameLike> {
   private ipc: { schema: ReturnType<typeof arrowSchema>; bytes: IpcBytes } | undefined;
   private readonly chunks: Uint8Array[] = [];
   private frame: DataFrame | undefined;
-  private rows = 0;
 
   /** @param who the call, for messages: `"toPolars()"` */
   constructor(
@@ -75,8 +74,7 @@ export class PolarsWriter implements SinkWriter<PolarsDataFrameLike> {
   }
 
   push(item: unknown): void {
-    const batch = this.batcher.push(item, this.rows);
-    this.rows++;
+    const batch = this.batcher.push(item);
     if (batch) this.add(batch);
   }
 
