@@ -5,6 +5,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe } from "../errors";
+import { checkOptionKeys } from "../run-options";
 import { ResultStore } from "./result-store";
 
 /** One cached stage in a cache directory. */
@@ -73,10 +74,7 @@ export const cache = {
 };
 
 function directory(who: string, options: unknown, known: string[]): string {
-  if (typeof options !== "object" || options === null || Array.isArray(options))
-    throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
-  for (const key of Object.keys(options)) if (!known.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${known.join(", ")})`);
-  const { dir } = options as CacheLocation;
+  const { dir } = checkOptionKeys(who, options, known) as CacheLocation;
   if (dir !== undefined && (typeof dir !== "string" || dir.length === 0))
     throw new TypeError(`${who}: option "dir" must be a non-empty string, got ${describe(dir)}`);
   return resolve(dir ?? ".pipelab-cache");

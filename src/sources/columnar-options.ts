@@ -5,6 +5,7 @@
  */
 import { describe } from "../errors";
 import { checkColumnNames } from "../sinks/export-options";
+import { checkOptionKeys } from "../run-options";
 
 /** How 64-bit integers (Parquet INT64, Arrow Int64/Uint64) are read: numbers checked to be exact, or bigints. */
 export type Int64Mode = "number" | "bigint";
@@ -43,14 +44,8 @@ export const DEFAULT_BATCH_ROWS = 65536;
 
 /** @internal Checks a columnar reader's options; `known` lists the keys this reader takes. */
 export function columnarSettings(who: string, options: unknown, known: readonly string[]): ColumnarSettings {
-  if (options === undefined) options = {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${who}: options must be an object, got ${describe(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new TypeError(`${who}: unknown option "${key}" (known: ${known.join(", ")})`);
-  }
-  const { columns, int64 = "number", batchRows = DEFAULT_BATCH_ROWS } = options as ParquetSourceOptions;
+  const checked = options === undefined ? {} : checkOptionKeys(who, options, known);
+  const { columns, int64 = "number", batchRows = DEFAULT_BATCH_ROWS } = checked as ParquetSourceOptions;
   if (columns !== undefined) {
     checkColumnNames(who, columns);
     const twice = columns.find((c, i) => columns.indexOf(c) !== i);
